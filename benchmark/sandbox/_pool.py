@@ -1,0 +1,83 @@
+"""A pool of warm sandbox workers shared by the threads that submit code."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmark.sandbox import _launch
+from benchmark.sandbox._types import RawRun, SandboxConfig
+from benchmark.sandbox._worker import Worker
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "jepa-manim" / "sandbox"
+
+
+def _namespace_dir(root: Path, namespace: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", namespace)[:40]
+    digest = hashlib.sha256(namespace.encode()).hexdigest()[:12]
+    return root / "tex" / f"{safe}-{digest}"
+
+
+class SandboxPool:
+    """``jobs`` warm workers; ``run`` blocks until a worker is free.
+
+    Thread-safe: each call takes a worker from a queue.  Use as a context
+    manager, or call :meth:`close`, so the workers are stopped.
+    """
+
+    def __init__(self, config: SandboxConfig | None = None, jobs: int = 1) -> None:
+        self.config = config or SandboxConfig()
+        if self.config.mode not in ("auto", "bwrap", "rlimit-only"):
+            raise ValueError(f"unknown sandbox mode {self.config.mode!r}")
+        problem = None if self.config.mode == "rlimit-only" else _launch.bwrap_problem()
+        if self.config.mode == "bwrap" and problem:
+            raise RuntimeError(f"sandbox mode 'bwrap' requested but {problem}")
+        self.mode = "rlimit-only" if (problem or self.config.mode == "rlimit-only") else "bwrap"
+        self.fallback_reason = problem if self.mode == "rlimit-only" else None
+        root = self.config.cache_dir or default_cache_dir()
+        self.cache_dir = _namespace_dir(root, self.config.namespace)
+        _launch.prepare_cache(self.cache_dir, as_root=os.geteuid() == 0)
+        self.workers = [Worker(i, mode=self.mode, cache_dir=self.cache_dir,
+                               limits=self.config.limits,
+                               start_timeout_s=self.config.start_timeout_s)
+                        for i in range(max(1, jobs))]
+        self._free: queue.Queue[Worker] = queue.Queue()
+        for w in self.workers:
+            self._free.put(w)
+
+    def start(self) -> None:
+        """Start every worker now (otherwise each starts on first use)."""
+        for w in self.workers:
+            if not w.alive():
+                w.start()
+
+    @contextmanager
+    def worker(self) -> Iterator[Worker]:
+        w = self._free.get()
+        try:
+            yield w
+        finally:
+            self._free.put(w)
+
+    def run(self, code: bytes | str, scene: str | None = None) -> RawRun:
+        data = code.encode("utf-8") if isinstance(code, str) else code
+        with self.worker() as w:
+            return w.run(data, scene)
+
+    def close(self) -> None:
+        for w in self.workers:
+            w.stop()
+
+    def __enter__(self) -> SandboxPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

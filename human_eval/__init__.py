@@ -1,0 +1,1 @@
+"""human_eval package (populated by later milestones)."""

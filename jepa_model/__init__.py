@@ -1,0 +1,1 @@
+"""jepa_model package (populated by later milestones)."""
