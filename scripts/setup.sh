@@ -103,8 +103,9 @@ fi
 if [[ "${JEPA_MANIM_SKIP_APT:-0}" == "1" ]]; then
     log "system packages skipped (JEPA_MANIM_SKIP_APT=1)"
 else
-    command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 ||
+    if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
         die "dpkg-query/apt-get not found: install the equivalents of ${REQUIRED_PKGS[*]} yourself, then re-run with JEPA_MANIM_SKIP_APT=1"
+    fi
     missing=()
     for p in "${REQUIRED_PKGS[@]}" "${EXTRA_PKGS[@]}"; do
         pkg_installed "$p" || missing+=("$p")
@@ -159,7 +160,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
         die "no Python >= 3.11 found (tried python3.11, python3.12, python3.13, python3); install one and re-run"
     log "creating $VENV with $PYTHON ($("$PYTHON" -c 'import platform; print(platform.python_version())'))"
     "$PYTHON" -m venv "$VENV" ||
-        die "could not create $VENV with $PYTHON (on Debian/Ubuntu install the matching pythonX.Y-venv package)"
+        die "could not create $VENV with $PYTHON (see above; on Debian/Ubuntu the pythonX.Y-venv package may be missing)"
 fi
 VPY="$VENV/bin/python"
 log "virtualenv ok ($VENV, Python $("$VPY" -c 'import platform; print(platform.python_version())'))"

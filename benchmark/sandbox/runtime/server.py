@@ -234,28 +234,59 @@ class Server:
             if reaper == 0:
                 try:
                     os.setresuid(self.args.drop_uid, self.args.drop_uid, self.args.drop_uid)
-                    for _ in range(20):
-                        try:
-                            os.kill(-1, signal.SIGKILL)
-                        except ProcessLookupError:
-                            break
-                        time.sleep(0.005)
+                    _kill_all(self.args.drop_uid)
                 finally:
                     os._exit(0)
             os.waitpid(reaper, 0)
         elif self.args.pidns:
-            for _ in range(20):  # in our own pid namespace: all but us and init
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.005)
+            _kill_all()  # in our own pid namespace: all but us and init
         while True:  # reap zombies re-parented to us
             try:
                 if os.waitpid(-1, os.WNOHANG) == (0, 0):
                     break
             except ChildProcessError:
                 break
+
+
+def _kill_all(uid: int | None = None) -> None:
+    """SIGKILL every process this one may signal, until none is left alive.
+
+    ``kill(-1)`` cannot tell whether it found anyone, so /proc is checked for
+    live (non-zombie) processes of ``uid`` (any uid when ``None``), other than
+    this one and init.  Passes repeat so that processes forked during a pass
+    (a fork bomb) are caught by the next.
+    """
+    for attempt in range(50):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        if not _others_alive(uid):
+            return
+        time.sleep(0.001 * min(attempt + 1, 10))
+
+
+def _others_alive(uid: int | None) -> bool:
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in (me, 1):
+            continue
+        try:
+            with open(f"/proc/{name}/status") as fh:
+                status = fh.read()
+        except OSError:
+            continue
+        state = uid_line = ""
+        for line in status.splitlines():
+            if line.startswith("State:"):
+                state = line.split()[1]
+            elif line.startswith("Uid:"):
+                uid_line = line.split()[1]
+        if state in ("Z", "X"):
+            continue
+        if uid is None or uid_line == str(uid):
+            return True
+    return False
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Implementations of the ``python -m benchmark`` commands (imported lazily)."""
