@@ -11,6 +11,7 @@ network (a fresh network namespace has only a downed loopback).
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import shutil
@@ -23,8 +24,10 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 SANDBOX_RUNTIME = "/opt/jepa-manim/runtime"
 SANDBOX_CACHE = "/cache"
 SANDBOX_WORK = "/tmp/work"
-WORKER_UID_BASE = 47000  # worker i runs its children as uid 47000+i
+WORKER_UID_BASE = 47000  # children run as a uid leased from 47000..47999
+WORKER_UID_COUNT = 1000
 WORKER_GID = 47000
+UID_LOCK_DIR = Path("/tmp/jepa-manim-uids")
 
 _ETC = ("/etc/fonts", "/etc/texmf", "/etc/alternatives", "/etc/ld.so.cache",
         "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
@@ -61,7 +64,7 @@ def python_paths() -> list[str]:
     return out
 
 
-def bwrap_command(*, worker: int, cache_dir: Path, tmpfs_bytes: int,
+def bwrap_command(*, uid: int | None, cache_dir: Path, tmpfs_bytes: int,
                   as_root: bool) -> list[str]:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -101,18 +104,38 @@ def bwrap_command(*, worker: int, cache_dir: Path, tmpfs_bytes: int,
             "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
     for key, value in CHILD_ENV.items():
         cmd += ["--setenv", key, value]
-    cmd += server_command(worker=worker, runtime=SANDBOX_RUNTIME, workdir=SANDBOX_WORK,
-                          tex_cache=SANDBOX_CACHE, pidns=True, as_root=as_root)
+    cmd += server_command(uid=uid, runtime=SANDBOX_RUNTIME, workdir=SANDBOX_WORK,
+                          tex_cache=SANDBOX_CACHE, pidns=True)
     return cmd
 
 
-def server_command(*, worker: int, runtime: str, workdir: str, tex_cache: str,
-                   pidns: bool, as_root: bool) -> list[str]:
+def server_command(*, uid: int | None, runtime: str, workdir: str, tex_cache: str,
+                   pidns: bool) -> list[str]:
     cmd = [sys.executable, "-I", "-B", f"{runtime}/server.py", "--workdir", workdir,
            "--tex-cache", tex_cache, "--pidns", "1" if pidns else "0"]
-    if as_root:
-        cmd += ["--drop-uid", str(WORKER_UID_BASE + worker), "--drop-gid", str(WORKER_GID)]
+    if uid is not None:
+        cmd += ["--drop-uid", str(uid), "--drop-gid", str(WORKER_GID)]
     return cmd
+
+
+def lease_uid() -> tuple[int, int]:
+    """Lease an unprivileged uid no other live worker on this machine uses.
+
+    Each worker's children run as their own uid, so the per-uid process limit
+    and the "kill everything of this uid" sweep after each request touch that
+    worker only.  The lease is an exclusive flock held until the returned fd is
+    closed (or the process dies).
+    """
+    UID_LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+    for uid in range(WORKER_UID_BASE, WORKER_UID_BASE + WORKER_UID_COUNT):
+        fd = os.open(UID_LOCK_DIR / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return uid, fd
+    raise RuntimeError(f"all {WORKER_UID_COUNT} sandbox uids are in use")
 
 
 @functools.cache

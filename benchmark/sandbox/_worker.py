@@ -71,13 +71,17 @@ class Worker:
         self.proc: subprocess.Popen[bytes] | None = None
         self.reader: _FrameReader | None = None
         self._stderr_tail = bytearray()
+        self._uid_lease: int | None = None
         self.requests = 0
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
         as_root = os.geteuid() == 0
+        uid = None
+        if as_root:
+            uid, self._uid_lease = _launch.lease_uid()
         if self.mode == "bwrap":
-            cmd = _launch.bwrap_command(worker=self.index, cache_dir=self.cache_dir,
+            cmd = _launch.bwrap_command(uid=uid, cache_dir=self.cache_dir,
                                         tmpfs_bytes=self.limits.tmpfs_bytes, as_root=as_root)
             env = {}
         else:
@@ -86,9 +90,9 @@ class Worker:
             if as_root:
                 os.chown(workdir, 0, _launch.WORKER_GID)
                 os.chmod(workdir, 0o2775)
-            cmd = _launch.server_command(worker=self.index, runtime=str(_launch.RUNTIME_DIR),
+            cmd = _launch.server_command(uid=uid, runtime=str(_launch.RUNTIME_DIR),
                                          workdir=str(workdir), tex_cache=str(self.cache_dir),
-                                         pidns=False, as_root=as_root)
+                                         pidns=False)
             env = dict(_launch.CHILD_ENV)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env, start_new_session=True,
@@ -142,6 +146,9 @@ class Worker:
             self.reader.close()
         self.proc = None
         self.reader = None
+        if self._uid_lease is not None:
+            os.close(self._uid_lease)  # the uid is free again once nothing runs as it
+            self._uid_lease = None
 
     # -- requests --------------------------------------------------------------
     def run(self, code: bytes, scene: str | None = None) -> RawRun:
