@@ -9,11 +9,10 @@
 # Environment:
 #   JEPA_MANIM_SKIP_APT=1    skip the system-package step entirely (e.g. the
 #                            packages are provisioned another way, or no root).
-#   JEPA_MANIM_TORCH_INDEX   extra package index for the CPU build of torch
-#                            (default: https://download.pytorch.org/whl/cpu; the
-#                            plain PyPI wheel pulls several GB of CUDA libraries).
-#                            Set it to an empty string to use only pip's
-#                            configured indexes.
+#   JEPA_MANIM_TORCH_INDEX   optional extra package index that serves a CPU
+#                            build of torch 2.13.0 (the plain registry wheel
+#                            pulls several GB of CUDA libraries). Unset: pip's
+#                            configured indexes and find-links are used.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TORCH_PIN="torch==2.13.0"
 VENV=".venv"
 STAMP="$VENV/.jepa-manim-setup-stamp"
-TORCH_INDEX="${JEPA_MANIM_TORCH_INDEX-https://download.pytorch.org/whl/cpu}"
+TORCH_INDEX="${JEPA_MANIM_TORCH_INDEX-}"
 
 REQUIRED_PKGS=(
     build-essential
@@ -172,13 +171,8 @@ if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$stamp" ]] && "$VPY" -c 'import manim
 else
     rm -f "$STAMP"
     torch_args=()
-    if [[ -n "$TORCH_INDEX" ]] && ! "$VPY" -m pip show torch >/dev/null 2>&1; then
-        if "$VPY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
-            "${TORCH_INDEX%/}/torch/" >/dev/null 2>&1; then
-            torch_args=(--extra-index-url "$TORCH_INDEX")
-        else
-            warn "$TORCH_INDEX unreachable; installing $TORCH_PIN from the configured indexes"
-        fi
+    if [[ -n "$TORCH_INDEX" ]]; then
+        torch_args=(--extra-index-url "$TORCH_INDEX")
     fi
     log "installing $TORCH_PIN"
     "$VPY" -m pip install -q "${torch_args[@]}" "$TORCH_PIN"

@@ -135,7 +135,7 @@ class Rasteriser:
         for n, (k, layer) in enumerate(layers):
             if k < 0 or layer is None:
                 continue
-            (y0, y1, x0, x1), pix = layer
+            (y0, y1, x0, x1), _ = layer
             below = np.broadcast_to(bg, (y1 - y0, x1 - x0, 4)).copy()
             for _, other in layers[:n]:
                 _over(below, other, (y0, y1, x0, x1))

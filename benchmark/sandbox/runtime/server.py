@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wire  # noqa: E402
+import wire
 
 REQUEST_HEAD = struct.Struct("<I")
 PR_SET_DUMPABLE = 4
@@ -114,8 +114,8 @@ class Server:
         os.dup2(out_w, 2)
         os.dup2(data_w, 3)
         os.closerange(4, 65536)
-        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", closefd=False)
+        sys.stderr = open(2, "w", closefd=False)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # oversize writes fail, not kill
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         mem = int(req["mem_bytes"])
@@ -300,7 +300,7 @@ def main() -> None:
     _set_nondumpable()
     os.makedirs(args.workdir, exist_ok=True)
     # Warm imports: every child forks with manim already loaded.
-    import manim  # noqa: F401
+    import manim
 
     manim.config.verbosity = "ERROR"
     manim.config.progress_bar = "none"
