@@ -76,7 +76,9 @@ def bwrap_command(*, uid: int | None, cache_dir: Path, tmpfs_bytes: int,
         # No user namespace: the server keeps just enough root to set up each
         # child and drop it to an unprivileged uid; the child keeps nothing.
         cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-                "--cap-add", "CAP_KILL", "--cap-add", "CAP_CHOWN"]
+                "--cap-add", "CAP_KILL", "--cap-add", "CAP_CHOWN",
+                # to delete whatever a child left in its dir, whatever its modes
+                "--cap-add", "CAP_DAC_OVERRIDE", "--cap-add", "CAP_FOWNER"]
     else:
         cmd += ["--unshare-user"]
     binds: list[tuple[str, str, str]] = [("--ro-bind", "/usr", "/usr")]
@@ -100,7 +102,7 @@ def bwrap_command(*, uid: int | None, cache_dir: Path, tmpfs_bytes: int,
     for flag, src, dest in binds:
         cmd += [flag, src, dest]
     cmd += links
-    cmd += ["--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/tmp",
+    cmd += ["--size", str(tmpfs_bytes), "--perms", "0755", "--tmpfs", "/tmp",
             "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
     for key, value in CHILD_ENV.items():
         cmd += ["--setenv", key, value]
@@ -116,6 +118,16 @@ def server_command(*, uid: int | None, runtime: str, workdir: str, tex_cache: st
     if uid is not None:
         cmd += ["--drop-uid", str(uid), "--drop-gid", str(WORKER_GID)]
     return cmd
+
+
+def reachable_by_others(*paths: str | Path) -> bool:
+    """Whether an unprivileged uid can traverse to (and read) every path."""
+    for path in paths:
+        p = Path(path).resolve()
+        for d in (p, *p.parents):
+            if d.is_dir() and not os.stat(d).st_mode & 0o001:
+                return False
+    return True
 
 
 def lease_uid() -> tuple[int, int]:

@@ -6,6 +6,7 @@ import hashlib
 import os
 import queue
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,10 +45,20 @@ class SandboxPool:
         self.fallback_reason = problem if self.mode == "rlimit-only" else None
         root = self.config.cache_dir or default_cache_dir()
         self.cache_dir = _namespace_dir(root, self.config.namespace)
-        _launch.prepare_cache(self.cache_dir, as_root=os.geteuid() == 0)
+        as_root = os.geteuid() == 0
+        _launch.prepare_cache(self.cache_dir, as_root=as_root)
+        # Children drop to an unprivileged uid whenever we are root and that uid
+        # can reach Python (always under bwrap, which mounts what it needs).
+        self.drop_uid = as_root and (self.mode == "bwrap" or _launch.reachable_by_others(
+            sys.base_prefix, sys.prefix, _launch.RUNTIME_DIR, self.cache_dir))
+        if self.mode == "rlimit-only" and as_root and not self.drop_uid:
+            self.fallback_reason = (self.fallback_reason or "requested") + \
+                "; children also keep root's uid (Python or the cache is not reachable " \
+                "by an unprivileged uid)"
         self.workers = [Worker(i, mode=self.mode, cache_dir=self.cache_dir,
                                limits=self.config.limits,
-                               start_timeout_s=self.config.start_timeout_s)
+                               start_timeout_s=self.config.start_timeout_s,
+                               drop_uid=self.drop_uid)
                         for i in range(max(1, jobs))]
         self._free: queue.Queue[Worker] = queue.Queue()
         for w in self.workers:

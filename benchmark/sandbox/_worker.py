@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shutil
 import signal
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -62,8 +64,9 @@ class Worker:
     """A fork server in its own sandbox; runs one request at a time."""
 
     def __init__(self, index: int, *, mode: str, cache_dir: Path, limits: Limits,
-                 start_timeout_s: float) -> None:
+                 start_timeout_s: float, drop_uid: bool) -> None:
         self.index = index
+        self.drop_uid = drop_uid  # run children as a leased unprivileged uid
         self.mode = mode  # "bwrap" or "rlimit-only", decided by the pool
         self.cache_dir = cache_dir
         self.limits = limits
@@ -72,24 +75,23 @@ class Worker:
         self.reader: _FrameReader | None = None
         self._stderr_tail = bytearray()
         self._uid_lease: int | None = None
+        self._workdir: Path | None = None  # rlimit-only mode: the server's temp base
         self.requests = 0
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
         as_root = os.geteuid() == 0
         uid = None
-        if as_root:
+        if self.drop_uid:
             uid, self._uid_lease = _launch.lease_uid()
         if self.mode == "bwrap":
             cmd = _launch.bwrap_command(uid=uid, cache_dir=self.cache_dir,
                                         tmpfs_bytes=self.limits.tmpfs_bytes, as_root=as_root)
             env = {}
         else:
-            workdir = self.cache_dir.parent / f"work-{os.getpid()}-{self.index}"
-            workdir.mkdir(parents=True, exist_ok=True)
-            if as_root:
-                os.chown(workdir, 0, _launch.WORKER_GID)
-                os.chmod(workdir, 0o2775)
+            workdir = Path(tempfile.mkdtemp(prefix="jepa-manim-work-"))
+            os.chmod(workdir, 0o711)
+            self._workdir = workdir
             cmd = _launch.server_command(uid=uid, runtime=str(_launch.RUNTIME_DIR),
                                          workdir=str(workdir), tex_cache=str(self.cache_dir),
                                          pidns=False)
@@ -146,6 +148,9 @@ class Worker:
             self.reader.close()
         self.proc = None
         self.reader = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
         if self._uid_lease is not None:
             os.close(self._uid_lease)  # the uid is free again once nothing runs as it
             self._uid_lease = None
@@ -182,6 +187,8 @@ class Worker:
             tail = self.stderr_tail()
             self.stop()
             return self._failed(Status.CRASHED, f"sandbox worker died: {exc}", start, tail)
+        if done.get("worker_retiring"):
+            self.stop()  # it could not clean up after this request; start afresh next time
         return self._interpret(data, done, start)
 
     def _failed(self, status: Status, error: str, start: float, tail: str = "") -> RawRun:

@@ -14,6 +14,7 @@ child with the same uid cannot ptrace it or open its /proc fds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import json
 import os
@@ -55,6 +56,7 @@ class Server:
         self.counter = 0
         self.base = args.workdir
         self.children_cpu = 0.0
+        self.retire = False
 
     def send(self, kind: int, payload: bytes) -> None:
         self.stdout.write(wire.frame(kind, payload))
@@ -76,6 +78,8 @@ class Server:
             data, done = self.handle(header, code)
             self.send(wire.KIND_DATA, data)
             self.send(wire.KIND_DONE, json.dumps(done).encode())
+            if self.retire:
+                return
 
     # -- one request -------------------------------------------------------------
     def handle(self, req: dict, code: bytes) -> tuple[bytes, dict]:
@@ -98,13 +102,25 @@ class Server:
                 rc = capture.run(code, req.get("scene"), 3, workdir)
             except BaseException:
                 rc = 70
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(BaseException):  # the child is exiting anyway
+                    stream.flush()
             os._exit(rc)
         os.close(data_w)
         os.close(out_w)
         result = self.supervise(pid, data_r, out_r, req, start)
         self.kill_strays(pid)
         shutil.rmtree(workdir, ignore_errors=True)
+        if os.path.exists(workdir) or self.low_on_space():
+            # Something we cannot clean up: end this worker; the parent starts
+            # a fresh one (with an empty private /tmp) for the next request.
+            result[1]["worker_retiring"] = True
+            self.retire = True
         return result
+
+    def low_on_space(self) -> bool:
+        st = os.statvfs(self.base)
+        return st.f_bavail < st.f_blocks * 0.5
 
     def enter_child(self, req: dict, data_w: int, out_w: int, workdir: str) -> None:
         os.setsid()
