@@ -92,18 +92,19 @@ def bwrap_command(*, uid: int | None, cache_dir: Path, tmpfs_bytes: int,
     binds += [("--ro-bind", p, p) for p in python_paths()]
     binds += [("--ro-bind", str(RUNTIME_DIR), SANDBOX_RUNTIME),
               ("--bind", str(cache_dir), SANDBOX_CACHE)]
+    # The private /tmp first: binds below it (a venv under /tmp) stay visible.
+    cmd += ["--size", str(tmpfs_bytes), "--perms", "0755", "--tmpfs", "/tmp"]
     # bwrap creates missing parents of mount points as 0700, which the
     # unprivileged child could not traverse: create them 0755 first.
     parents = sorted({str(q) for _, _, dest in binds for q in Path(dest).parents
                       if str(q) != "/"}, key=lambda q: q.count("/"))
     for d in parents:
-        if d not in _USR_LINKS:
+        if d not in _USR_LINKS and d != "/tmp":
             cmd += ["--perms", "0755", "--dir", d]
     for flag, src, dest in binds:
         cmd += [flag, src, dest]
     cmd += links
-    cmd += ["--size", str(tmpfs_bytes), "--perms", "0755", "--tmpfs", "/tmp",
-            "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
     for key, value in CHILD_ENV.items():
         cmd += ["--setenv", key, value]
     cmd += server_command(uid=uid, runtime=SANDBOX_RUNTIME, workdir=SANDBOX_WORK,
