@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import gc
 import json
 import os
 import resource
@@ -324,6 +325,10 @@ def main() -> None:
     manim.config.text_dir = os.path.join(args.tex_cache, "texts")
     import capture  # noqa: F401
 
+    # Move everything imported so far out of the collector's reach: children
+    # then do not touch (and copy-on-write) those pages when they collect.
+    gc.collect()
+    gc.freeze()
     Server(args).serve()
 
 
