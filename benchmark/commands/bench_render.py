@@ -17,10 +17,10 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from benchmark.cli import CliError, print_json
+from benchmark.cli import CliError, print_json, sandbox_args, sandbox_config
 from benchmark.commands.render import read_scene_file, warn_fallback
 from benchmark.render import Renderer, RenderReport
-from benchmark.sandbox import SandboxConfig, Status
+from benchmark.sandbox import Status
 
 TARGET_RATIO = 10.0
 DIFF_THRESHOLD = 8  # a pixel differs when one of its channels differs by more (0-255)
@@ -223,7 +223,28 @@ def print_summary(res: dict[str, Any]) -> None:
     out.write(f"sandbox: {res['sandbox']}\n")
 
 
-def run_bench(args: argparse.Namespace, config: SandboxConfig) -> int:
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    b = sub.add_parser(
+        "bench-render", help="scenes/s of one `manim render -s` process per scene vs the pool",
+        description="Render the same scenes two ways in one run: one `manim render -s -ql` "
+                    "CLI process per scene (as is common), and the warm sandbox pool. TeX is "
+                    "warmed for both first. Prints scenes/s for each, the ratio, and whether "
+                    "the pool's boxes were identical on every pass.")
+    b.add_argument("--examples", type=Path, default=Path("examples"), metavar="DIR",
+                   help="folder of scene files (default: examples)")
+    b.add_argument("--repeat", type=int, default=3, metavar="N",
+                   help="passes over the scenes for the pool (default 3)")
+    b.add_argument("--cli-repeat", type=int, default=1, metavar="N",
+                   help="passes over the scenes for the CLI (default 1)")
+    b.add_argument("--jobs", type=int, default=None, metavar="J",
+                   help="pool workers (default: number of CPUs)")
+    b.add_argument("--json", action="store_true", help="print one JSON object")
+    sandbox_args(b)
+    return b
+
+
+def run(args: argparse.Namespace) -> int:
+    config = sandbox_config(args)
     jobs = check_counts(args)
     scenes = collect_scenes(args.examples)
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp, \

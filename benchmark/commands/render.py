@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.cli import CliError, print_json
+from benchmark.cli import CliError, print_json, sandbox_args, sandbox_config
 from benchmark.render import Renderer, RenderReport
-from benchmark.sandbox import SandboxConfig, Status
+from benchmark.sandbox import Status
 
 
 def read_scene_file(path: Path) -> bytes:
@@ -29,7 +29,25 @@ def warn_fallback(renderer: Renderer) -> None:
               "files and network", file=sys.stderr)
 
 
-def run_render(args: argparse.Namespace, config: SandboxConfig) -> int:
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    r = sub.add_parser(
+        "render", help="render one scene file in the sandbox and report objects and boxes",
+        description="Run SCENE.py in the sandbox (animations skipped), then report every "
+                    "semantic object of the final keyframe with its kind, content, box in "
+                    "scene units [xmin, ymin, xmax, ymax] and visibility, and save the frame "
+                    "drawn by trusted code. Exit status: 0 ok, 1 the scene failed, 2 usage.")
+    r.add_argument("scene_file", metavar="SCENE.py", type=Path)
+    r.add_argument("--scene", metavar="NAME", help="Scene class to render when the file "
+                                                   "defines several")
+    r.add_argument("--out", type=Path, default=Path("runs/render"), metavar="DIR",
+                   help="where the frame PNG goes (default: runs/render)")
+    r.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    sandbox_args(r)
+    return r
+
+
+def run(args: argparse.Namespace) -> int:
+    config = sandbox_config(args)
     code = read_scene_file(args.scene_file)
     with Renderer(config, jobs=1) as renderer:
         warn_fallback(renderer)
