@@ -101,7 +101,18 @@ def _content(snap: Snapshot, kind: str, root: Member, family: list[int]) -> str:
     if root.number is not None:
         return f"{root.number:g}"
     if kind in ("matrix", "brace"):
-        parts = [snap.members[i].tex or snap.members[i].text or "" for i in family[1:]]
+        # The outermost string-bearing members only: a MathTex entry's own
+        # SingleStringMathTex child repeats its string.
+        def label(i: int) -> str:
+            m = snap.members[i]
+            s = m.tex or m.text or ""
+            if s and m.parent >= 0:
+                p = snap.members[m.parent]
+                if (p.tex or p.text) == s:
+                    return ""
+            return s
+
+        parts = [label(i) for i in family[1:]]
         parts = [p for p in parts if p and not p.lstrip().startswith(("\\left", "\\right"))]
         if parts:
             return " ".join(parts)[:2000]

@@ -1,0 +1,263 @@
+"""Write idiomatic Manim CE code for a task's objects: the shared object vocabulary.
+
+How each ``ObjectSpec`` kind becomes a mobject (the params schema of every
+suite that wants its tasks to be composable):
+
+=============  ==========================================================================
+kind           constructor and params
+=============  ==========================================================================
+tex            ``MathTex(content)``; ``font_size`` (48), ``color``
+text           ``Text(content)``; ``font_size`` (48), ``color``
+axes           ``Axes(x_range, y_range, x_length, y_length, tips=False)``
+graph          ``AXES.plot(lambda x: content, x_range)``; ``axes`` (object id), ``color``
+number_line    ``NumberLine(x_range, length, include_numbers)``
+shape          ``content`` is the class: Circle, Square, Rectangle, Triangle, Dot, Ellipse,
+               RegularPolygon, Star, RoundedRectangle, Line; ``radius``, ``side_length``,
+               ``width``, ``height``, ``n``, ``length``, ``color``, ``fill_opacity``
+arrow          ``Arrow(FROM.get_side(), TO.get_side(), buff)``; ``from``, ``to`` (object
+               ids), ``buff`` (0.1), ``color``
+brace          ``Brace(TARGET, direction)``; ``target`` (object id), ``direction``
+               (down/up/left/right)
+matrix         ``Matrix(rows)``; ``rows`` (list of lists of LaTeX strings)
+=============  ==========================================================================
+
+Objects whose geometry follows others (graph, arrow, brace) are created after
+them and never placed directly.  ``compose_scene`` writes a whole scene that
+creates every object and places each free one at a given centre (optionally
+scaled to a given width/height); baselines and models use it to turn a layout
+into code.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from benchmark.tasks import Box, ObjectSpec, Task
+
+__all__ = ["DEPENDENT_KINDS", "SHAPES", "ComposeError", "Placement", "arrow_sides",
+           "compose_scene", "create_expr", "dependencies", "py_names"]
+
+DEPENDENT_KINDS = ("graph", "arrow", "brace")
+SHAPES = ("Circle", "Square", "Rectangle", "Triangle", "Dot", "Ellipse", "RegularPolygon",
+          "Star", "RoundedRectangle", "Line")
+_DIRECTIONS = {"down": "DOWN", "up": "UP", "left": "LEFT", "right": "RIGHT"}
+_EXPR_OK = re.compile(r"^[0-9a-z_.+\-*/() ]+$")
+_EXPR_NAMES = {"x", "np", "sin", "cos", "exp", "sqrt", "log", "abs", "pi", "tan", "e"}
+_COLOR_OK = re.compile(r"^(#[0-9A-Fa-f]{6}|[A-Z][A-Z_]*)$")
+
+
+class ComposeError(ValueError):
+    """An object spec that cannot be written as code (bad params or references)."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a free object goes: its centre, and optionally the size to scale it to."""
+
+    cx: float
+    cy: float
+    width: float | None = None
+    height: float | None = None
+
+    @classmethod
+    def of_box(cls, box: Box, scale: bool = True) -> Placement:
+        if not scale:
+            return cls(*box.center)
+        return cls(box.center[0], box.center[1], box.width, box.height)
+
+
+def py_names(objects: list[ObjectSpec]) -> dict[str, str]:
+    """A distinct Python identifier per object id."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for o in objects:
+        base = re.sub(r"\W", "_", o.id).strip("_").lower() or "obj"
+        if base[0].isdigit() or keyword.iskeyword(base) or base in {"self", "np"}:
+            base = f"obj_{base}"
+        name, n = base, 2
+        while name in used:
+            name, n = f"{base}_{n}", n + 1
+        used.add(name)
+        out[o.id] = name
+    return out
+
+
+def _num(v: object, what: str) -> str:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise ComposeError(f"{what}: expected a finite number, got {v!r}")
+    return repr(round(float(v), 6))
+
+
+def _nums(v: object, n: int | tuple[int, ...], what: str) -> str:
+    counts = (n,) if isinstance(n, int) else n
+    if not isinstance(v, list | tuple) or len(v) not in counts:
+        raise ComposeError(f"{what}: expected a list of {n} numbers, got {v!r}")
+    return "[" + ", ".join(_num(x, what) for x in v) + "]"
+
+
+def _color(params: Mapping[str, object]) -> str:
+    c = params.get("color")
+    if c is None:
+        return ""
+    if not isinstance(c, str) or not _COLOR_OK.match(c):
+        raise ComposeError(f"color: expected a manim colour name or #RRGGBB, got {c!r}")
+    return f", color={c}" if not c.startswith("#") else f', color="{c}"'
+
+
+def _expr(content: str) -> str:
+    if not _EXPR_OK.match(content) or any(
+            w not in _EXPR_NAMES for w in re.findall(r"[a-z_][a-z_0-9]*", content)
+            if w not in {"np"}):
+        raise ComposeError(f"graph: unsupported function expression {content!r}")
+    return content
+
+
+def dependencies(spec: ObjectSpec) -> list[str]:
+    p = spec.params
+    if spec.kind == "graph":
+        return [str(p.get("axes", ""))]
+    if spec.kind == "arrow":
+        return [str(p.get("from", "")), str(p.get("to", ""))]
+    if spec.kind == "brace":
+        return [str(p.get("target", ""))]
+    return []
+
+
+def arrow_sides(a: Box, b: Box) -> tuple[str, str]:
+    """Which sides an arrow from ``a`` to ``b`` joins: horizontal unless mostly vertical."""
+    dx = b.center[0] - a.center[0]
+    dy = b.center[1] - a.center[1]
+    if abs(dx) >= abs(dy):
+        return ("right", "left") if dx >= 0 else ("left", "right")
+    return ("top", "bottom") if dy >= 0 else ("bottom", "top")
+
+
+def create_expr(spec: ObjectSpec, names: Mapping[str, str],
+                sides: tuple[str, str] = ("right", "left")) -> str:
+    """A Python expression creating ``spec``'s mobject (dependencies by variable name)."""
+    p = spec.params
+    col = _color(p)
+
+    def ref(key: str) -> str:
+        target = str(p.get(key, ""))
+        if target not in names:
+            raise ComposeError(f"{spec.id}: params.{key} names no object ({target!r})")
+        return names[target]
+
+    if spec.kind in ("tex", "text"):
+        cls = "MathTex" if spec.kind == "tex" else "Text"
+        fs = f", font_size={_num(p['font_size'], 'font_size')}" if "font_size" in p else ""
+        return f"{cls}({spec.content!r}{fs}{col})"
+    if spec.kind == "axes":
+        return (f"Axes(x_range={_nums(p.get('x_range', [-3, 3, 1]), (2, 3), 'x_range')}, "
+                f"y_range={_nums(p.get('y_range', [-2, 2, 1]), (2, 3), 'y_range')}, "
+                f"x_length={_num(p.get('x_length', 6), 'x_length')}, "
+                f"y_length={_num(p.get('y_length', 4), 'y_length')}, tips=False)")
+    if spec.kind == "graph":
+        xr = f", x_range={_nums(p['x_range'], (2, 3), 'x_range')}" if "x_range" in p else ""
+        return f"{ref('axes')}.plot(lambda x: {_expr(spec.content)}{xr}{col})"
+    if spec.kind == "number_line":
+        inc = ", include_numbers=True" if p.get("include_numbers") else ""
+        return (f"NumberLine(x_range={_nums(p.get('x_range', [-5, 5, 1]), (2, 3), 'x_range')}, "
+                f"length={_num(p.get('length', 8), 'length')}{inc})")
+    if spec.kind == "shape":
+        if spec.content not in SHAPES:
+            raise ComposeError(f"{spec.id}: unknown shape {spec.content!r}")
+        args = []
+        for key in ("radius", "side_length", "width", "height", "length", "fill_opacity"):
+            if key in p:
+                args.append(f"{key}={_num(p[key], key)}")
+        if spec.content == "RegularPolygon":
+            args.insert(0, f"n={int(_num(p.get('n', 6), 'n').split('.')[0])}")
+        if spec.content == "Line":
+            length = float(p.get("length", 2))
+            args = [f"LEFT * {length / 2!r}", f"RIGHT * {length / 2!r}"]
+        return f"{spec.content}({', '.join(args)}{col})".replace("(, ", "(")
+    if spec.kind == "arrow":
+        buff = _num(p.get("buff", 0.1), "buff")
+        return (f"Arrow({ref('from')}.get_{sides[0]}(), {ref('to')}.get_{sides[1]}(), "
+                f"buff={buff}{col})")
+    if spec.kind == "brace":
+        d = _DIRECTIONS.get(str(p.get("direction", "down")))
+        if d is None:
+            raise ComposeError(f"{spec.id}: brace direction must be one of "
+                               f"{', '.join(_DIRECTIONS)}")
+        return f"Brace({ref('target')}, direction={d}{col})"
+    if spec.kind == "matrix":
+        rows = p.get("rows")
+        if (not isinstance(rows, list) or not rows
+                or not all(isinstance(r, list) and r for r in rows)):
+            raise ComposeError(f"{spec.id}: matrix needs params.rows, a list of lists")
+        body = ", ".join("[" + ", ".join(repr(str(c)) for c in r) + "]" for r in rows)
+        return f"Matrix([{body}]{col})"
+    raise ComposeError(f"{spec.id}: cannot compose kind {spec.kind!r}")
+
+
+def _order(objects: list[ObjectSpec]) -> list[ObjectSpec]:
+    """Dependencies first, otherwise the task's order."""
+    done: set[str] = set()
+    out: list[ObjectSpec] = []
+    pending = list(objects)
+    while pending:
+        progressed = False
+        for o in list(pending):
+            if all(d in done for d in dependencies(o)):
+                out.append(o)
+                done.add(o.id)
+                pending.remove(o)
+                progressed = True
+        if not progressed:
+            raise ComposeError(f"{pending[0].id}: depends on a missing object or a cycle")
+    return out
+
+
+def _place(name: str, kind: str, pl: Placement) -> str:
+    parts = []
+    if pl.width is not None and pl.height is not None and kind not in DEPENDENT_KINDS:
+        w, h = max(pl.width, 0.0), max(pl.height, 0.0)
+        if w > 1e-3 and h > 1e-3:
+            parts.append(f"{name}.scale(min({w:.4f} / max({name}.width, 1e-6), "
+                         f"{h:.4f} / max({name}.height, 1e-6)))")
+        elif w > 1e-3:
+            parts.append(f"{name}.scale_to_fit_width({w:.4f})")
+        elif h > 1e-3:
+            parts.append(f"{name}.scale_to_fit_height({h:.4f})")
+    parts.append(f"{name}.move_to([{pl.cx:.4f}, {pl.cy:.4f}, 0])")
+    return "\n".join("        " + s for s in parts)
+
+
+def compose_scene(task: Task, placements: Mapping[str, Placement],
+                  class_name: str = "GeneratedScene") -> str:
+    """A complete scene placing every free object; ``given`` objects go to their boxes."""
+    names = py_names(task.objects)
+    lines = ["from manim import *", "", "", f"class {class_name}(Scene):",
+             "    def construct(self):"]
+    boxes: dict[str, Box] = {}
+    for o in task.objects:
+        pl = placements.get(o.id)
+        if o.given is not None:
+            boxes[o.id] = o.given
+        elif pl is not None and pl.width is not None and pl.height is not None:
+            boxes[o.id] = Box.from_center(pl.cx, pl.cy, pl.width, pl.height)
+        elif pl is not None:
+            boxes[o.id] = Box.from_center(pl.cx, pl.cy, 0.0, 0.0)
+    for o in _order(task.objects):
+        name = names[o.id]
+        sides = ("right", "left")
+        if o.kind == "arrow":
+            a, b = (boxes.get(str(o.params.get(k, ""))) for k in ("from", "to"))
+            if a is not None and b is not None:
+                sides = arrow_sides(a, b)
+        lines.append(f"        {name} = {create_expr(o, names, sides)}")
+        if o.kind in DEPENDENT_KINDS:
+            continue
+        if o.given is not None:
+            lines.append(_place(name, o.kind, Placement.of_box(o.given)))
+        elif o.id in placements:
+            lines.append(_place(name, o.kind, placements[o.id]))
+    lines.append(f"        self.add({', '.join(names[o.id] for o in task.objects)})")
+    return "\n".join(lines) + "\n"
