@@ -199,6 +199,11 @@ def create_expr(spec: ObjectSpec, names: Mapping[str, str],
 
 def _order(objects: list[ObjectSpec]) -> list[ObjectSpec]:
     """Dependencies first, otherwise the task's order."""
+    ids = {o.id for o in objects}
+    for o in objects:
+        for d in dependencies(o):
+            if d not in ids:
+                raise ComposeError(f"{o.id}: params names no object ({d!r})")
     done: set[str] = set()
     out: list[ObjectSpec] = []
     pending = list(objects)
@@ -211,7 +216,7 @@ def _order(objects: list[ObjectSpec]) -> list[ObjectSpec]:
                 pending.remove(o)
                 progressed = True
         if not progressed:
-            raise ComposeError(f"{pending[0].id}: depends on a missing object or a cycle")
+            raise ComposeError(f"{pending[0].id}: circular dependency between objects")
     return out
 
 

@@ -1,0 +1,95 @@
+"""The shared object vocabulary: every kind composes to code that renders where asked."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmark.compose import ComposeError, Placement, arrow_sides, compose_scene, py_names
+from benchmark.render import Renderer
+from benchmark.tasks import Box, ObjectSpec, Reference, Task
+
+
+def make_task(objects: list[ObjectSpec]) -> Task:
+    return Task("t/x/00000", "t", "test", "x", "easy", "a prompt", objects, [], Reference([]))
+
+
+OBJECTS = [
+    ObjectSpec("eq", "tex", "f(x) = x^2"),
+    ObjectSpec("ax", "axes", "", {"x_range": [-2, 2, 1], "y_range": [0, 4, 1],
+                                  "x_length": 4, "y_length": 3}),
+    ObjectSpec("g", "graph", "x**2", {"axes": "ax", "x_range": [-2, 2]}),
+    ObjectSpec("c", "shape", "Circle", {"radius": 0.5, "color": "BLUE"}),
+    ObjectSpec("a", "arrow", "Arrow", {"from": "c", "to": "eq"}),
+    ObjectSpec("m", "matrix", "", {"rows": [["1", "2"], ["3", "4"]]}),
+    ObjectSpec("b", "brace", "", {"target": "m", "direction": "down"}),
+    ObjectSpec("nl", "number_line", "", {"x_range": [0, 4, 1], "length": 3}),
+    ObjectSpec("t", "text", "Hello"),
+]
+PLACES = {"eq": Placement(0, 3), "ax": Placement(0, -1.5), "c": Placement(-5, 2, 1.2, 1.2),
+          "m": Placement(4.5, 2), "nl": Placement(-4.5, -3), "t": Placement(5, -3, 2.0, 0.5)}
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    with Renderer(jobs=1) as r:
+        return r.render(compose_scene(make_task(OBJECTS), PLACES))
+
+
+def test_every_kind_renders_as_one_visible_object_of_that_kind(rendered):
+    assert rendered.status.value == "ok", rendered.error
+    assert [o.kind for o in rendered.objects] == [o.kind for o in OBJECTS]
+    assert all(o.visible for o in rendered.objects)
+
+
+def test_free_objects_land_at_the_requested_centres(rendered):
+    by_kind = {o.kind: o for o in rendered.objects}
+    for spec in OBJECTS:
+        if spec.id not in PLACES:
+            continue
+        box = Box(*by_kind[spec.kind].box)
+        assert box.center == pytest.approx((PLACES[spec.id].cx, PLACES[spec.id].cy), abs=1e-3)
+
+
+def test_scaled_objects_fit_the_requested_size(rendered):
+    circle = Box(*rendered.objects[3].box)
+    assert circle.width == pytest.approx(1.2, abs=1e-3)
+    text = Box(*rendered.objects[8].box)
+    assert text.width <= 2.0 + 1e-3 and text.height <= 0.5 + 1e-3
+    assert max(text.width / 2.0, text.height / 0.5) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_given_objects_are_placed_exactly_on_their_box():
+    with Renderer(jobs=1) as r:
+        first = r.render(compose_scene(make_task([ObjectSpec("c", "shape", "Square")]),
+                                       {"c": Placement(1, 1)}))
+        box = Box(*first.objects[0].box).translated(2.0, -1.0)
+        task = make_task([ObjectSpec("c", "shape", "Square", given=box)])
+        again = r.render(compose_scene(task, {}))
+    assert Box(*again.objects[0].box).iou(box) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_arrow_joins_the_facing_sides():
+    left, right, above = Box(-3, -1, -1, 1), Box(1, -1, 3, 1), Box(-1, 2, 1, 3)
+    assert arrow_sides(left, right) == ("right", "left")
+    assert arrow_sides(right, left) == ("left", "right")
+    assert arrow_sides(left.translated(2, 0), above) == ("top", "bottom")
+
+
+def test_names_are_distinct_identifiers():
+    objs = [ObjectSpec(i, "tex", "x") for i in ("a-b", "a_b", "1st", "class", "self")]
+    names = py_names(objs)
+    assert len(set(names.values())) == 5
+    assert all(n.isidentifier() for n in names.values())
+
+
+@pytest.mark.parametrize("spec, problem", [
+    (ObjectSpec("g", "graph", "__import__('os')", {"axes": "ax"}), "expression"),
+    (ObjectSpec("g", "graph", "x", {"axes": "nowhere"}), "names no object"),
+    (ObjectSpec("s", "shape", "Hexapod"), "unknown shape"),
+    (ObjectSpec("m", "matrix", "", {"rows": "1 2"}), "params.rows"),
+    (ObjectSpec("t", "tex", "x", {"color": "red; import os"}), "colour"),
+])
+def test_bad_specs_are_refused_with_a_reason(spec, problem):
+    objs = [ObjectSpec("ax", "axes", ""), spec]
+    with pytest.raises(ComposeError, match=problem):
+        compose_scene(make_task(objs), {})
