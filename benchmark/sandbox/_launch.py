@@ -23,6 +23,7 @@ from pathlib import Path
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 SANDBOX_RUNTIME = "/opt/jepa-manim/runtime"
 SANDBOX_CACHE = "/cache"
+TEX_LOCK = ".compile.lock"  # same name in runtime/server.py
 SANDBOX_WORK = "/tmp/work"
 WORKER_UID_BASE = 47000  # children run as a uid leased from 47000..47999
 WORKER_UID_COUNT = 1000
@@ -178,3 +179,10 @@ def prepare_cache(cache_dir: Path, as_root: bool) -> None:
         if as_root:
             os.chown(path, 0, WORKER_GID)
             os.chmod(path, 0o2775)
+    # One TeX compile at a time per cache (see runtime/server.py): the lock file
+    # is created here so unprivileged children only ever need to open it.
+    lock = cache_dir / TEX_LOCK
+    if not lock.exists():
+        lock.touch(mode=0o644)
+        if as_root:
+            os.chown(lock, 0, WORKER_GID)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -24,6 +25,56 @@ MAX_FRAMES = 1000
 
 class WorkerError(RuntimeError):
     """The worker process itself failed (not the code it ran)."""
+
+
+class _Spawner:
+    """Starts worker processes from one long-lived thread.
+
+    ``bwrap --die-with-parent`` uses ``PR_SET_PDEATHSIG``, which fires when the
+    *thread* that forked the process exits, not the process.  A worker
+    (re)started from a short-lived thread (a ``ThreadPoolExecutor`` that is
+    shut down after a batch) would be SIGKILLed with that thread; starting
+    every worker from this daemon thread ties them to the process's lifetime.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: list[tuple[list[str], dict[str, str], list[object],
+                               threading.Event]] = []
+        self._wake = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._jobs:
+                    self._wake.wait()
+                cmd, env, out, done = self._jobs.pop(0)
+            try:
+                out.append(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, env=env,
+                                            start_new_session=True, close_fds=True))
+            except BaseException as exc:  # handed back to the caller's thread
+                out.append(exc)
+            done.set()
+
+    def spawn(self, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        out: list[object] = []
+        done = threading.Event()
+        with self._wake:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="sandbox-spawner",
+                                                daemon=True)
+                self._thread.start()
+            self._jobs.append((cmd, env, out, done))
+            self._wake.notify()
+        done.wait()
+        if isinstance(out[0], BaseException):
+            raise out[0]
+        return out[0]  # type: ignore[return-value]
+
+
+_spawn = _Spawner().spawn
 
 
 class _FrameReader:
@@ -96,9 +147,7 @@ class Worker:
                                          workdir=str(workdir), tex_cache=str(self.cache_dir),
                                          pidns=False)
             env = dict(_launch.CHILD_ENV)
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=env, start_new_session=True,
-                                     close_fds=True)
+        self.proc = _spawn(cmd, env)
         self._stderr_tail = bytearray()
         threading.Thread(target=self._drain_stderr, args=(self.proc,), daemon=True).start()
         self.reader = _FrameReader(self.proc.stdout.fileno())
@@ -185,8 +234,12 @@ class Worker:
                                 f"no answer within {lim.timeout_s:.0f} s; worker restarted", start)
         except (WorkerError, BrokenPipeError, OSError, ValueError) as exc:
             tail = self.stderr_tail()
+            code = None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.proc.wait(timeout=1.0)
             self.stop()
-            return self._failed(Status.CRASHED, f"sandbox worker died: {exc}", start, tail)
+            how = "" if code is None else f" (exit status {code})"
+            return self._failed(Status.CRASHED, f"sandbox worker died: {exc}{how}", start, tail)
         if done.get("worker_retiring"):
             self.stop()  # it could not clean up after this request; start afresh next time
         return self._interpret(data, done, start)

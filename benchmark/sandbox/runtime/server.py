@@ -306,6 +306,59 @@ def _others_alive(uid: int | None) -> bool:
     return False
 
 
+def _serialise_cache_writes(cache_dir: str) -> None:
+    """One writer at a time in the shared TeX/text cache, across this pool's workers.
+
+    manim writes into the cache in ways that break when two workers do it at
+    once: after every TeX compile it deletes every non-SVG file in the TeX
+    folder (another worker's ``.tex``/``.dvi`` mid-compile), and every
+    ``SVGMobject`` writes its modified copy as ``<name>_.svg`` next to the
+    original and unlinks it after parsing (another worker's copy of the same
+    SVG), and every ``Text`` rewrites its cached SVG in place.  So TeX
+    compiles, text-to-SVG conversion, that rewrite and SVG parsing take an
+    advisory ``flock`` on a file the trusted side created (re-entrant within a
+    process).  Cached work holds it for a millisecond or two; a child that holds
+    it and hangs is killed at its timeout, which releases it.
+    """
+    import fcntl
+    import functools
+
+    from manim.mobject.svg.svg_mobject import SVGMobject
+    from manim.mobject.text import tex_mobject, text_mobject
+    from manim.utils import tex_file_writing
+
+    lock_path = os.path.join(cache_dir, ".compile.lock")
+    depth = [0]
+
+    def locked(fn):  # type: ignore[no-untyped-def]
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if depth[0]:
+                return fn(*args, **kwargs)
+            try:
+                fd = os.open(lock_path, os.O_RDONLY)
+            except OSError:
+                return fn(*args, **kwargs)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                depth[0] += 1
+                return fn(*args, **kwargs)
+            finally:
+                depth[0] -= 1 if depth[0] else 0
+                os.close(fd)
+
+        return wrapper
+
+    tex_to_svg = locked(tex_file_writing.tex_to_svg_file)
+    tex_file_writing.tex_to_svg_file = tex_to_svg
+    tex_mobject.tex_to_svg_file = tex_to_svg
+    SVGMobject.generate_mobject = locked(SVGMobject.generate_mobject)
+    text_mobject.Text._text2svg = locked(text_mobject.Text._text2svg)
+    text_mobject.MarkupText._text2svg = locked(text_mobject.MarkupText._text2svg)
+    pango = text_mobject.PangoUtils  # rewrites a cached text SVG in place after each use
+    pango.remove_last_M = staticmethod(locked(pango.remove_last_M))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--drop-uid", type=int, default=None)
@@ -323,6 +376,7 @@ def main() -> None:
     manim.config.progress_bar = "none"
     manim.config.tex_dir = os.path.join(args.tex_cache, "Tex")
     manim.config.text_dir = os.path.join(args.tex_cache, "texts")
+    _serialise_cache_writes(args.tex_cache)
     import capture  # noqa: F401
 
     # Move everything imported so far out of the collector's reach: children
