@@ -1,0 +1,74 @@
+"""Scorers: per-task metrics from a task and what the harness measured (DESIGN.md §4).
+
+``score_outcome(task, outcome)`` runs the configured scorers and returns every
+metric of ``METRICS`` (``None`` where one does not apply or cannot be computed;
+``lpips_status`` says why LPIPS is null).  Scorers are small decorated
+factories (``@scorer(name, metrics=…)``) registered in ``scorers``; the
+built-ins are registered lazily so torch loads only when LPIPS is scored.
+Suite-level statistics live in ``benchmark.scoring.aggregate``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from benchmark.outcome import Outcome
+from benchmark.scoring._base import (
+    ADHERENCE_THRESHOLDS,
+    DEFAULT_SCORERS,
+    HEADLINE,
+    LOWER_IS_BETTER,
+    METRICS,
+    Scorer,
+    ScorerFactory,
+    ScoringConfig,
+    outcome_from_report,
+    scorer,
+    scorers,
+)
+from benchmark.scoring._geometry import MIN_EXTENT, REL_TOLERANCE, padded_iou, relation_holds
+from benchmark.scoring._image import LpipsModel, lpips_model, lpips_weights
+from benchmark.scoring._matching import MAX_COST, match_cost, match_objects
+from benchmark.scoring.aggregate import (
+    MetricSummary,
+    PairedDiff,
+    ScoredRow,
+    Summary,
+    paired_compare,
+    pass_at_k,
+    summarize,
+)
+from benchmark.tasks import Task
+
+__all__ = ["ADHERENCE_THRESHOLDS", "DEFAULT_SCORERS", "HEADLINE", "LOWER_IS_BETTER",
+           "MAX_COST", "METRICS", "MIN_EXTENT", "REL_TOLERANCE", "LpipsModel", "MetricSummary",
+           "PairedDiff", "ScoredRow", "Scorer", "ScorerFactory", "ScoringConfig", "Summary",
+           "lpips_model", "lpips_status", "lpips_weights", "match_cost", "match_objects",
+           "outcome_from_report", "padded_iou", "paired_compare", "pass_at_k", "relation_holds",
+           "score_outcome", "scorer", "scorers", "summarize"]
+
+for _name in ("execution", "layout", "defects"):
+    scorers.add(_name, f"benchmark.scoring._layout:{_name}")
+for _name in ("lpips", "ssim"):
+    scorers.add(_name, f"benchmark.scoring._image:{_name}")
+
+
+@lru_cache(maxsize=64)
+def _build(name: str, config: ScoringConfig) -> Scorer:
+    return scorers.get(name)(config)
+
+
+def score_outcome(task: Task, outcome: Outcome,
+                  config: ScoringConfig | None = None) -> dict[str, float | None]:
+    """Every metric for one outcome: ``METRICS`` in order, then any extra scorers' metrics."""
+    config = config or ScoringConfig()
+    values: dict[str, float | None] = dict.fromkeys(METRICS)
+    for name in config.scorers:
+        values.update(_build(name, config)(task, outcome))
+    return values
+
+
+def lpips_status(config: ScoringConfig | None = None) -> str | None:
+    """``None`` when LPIPS is usable, else the one-line reason the metric is null."""
+    model = lpips_model(config or ScoringConfig())
+    return model if isinstance(model, str) else None
