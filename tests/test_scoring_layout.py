@@ -156,7 +156,12 @@ def test_a_single_free_object_without_relations_has_no_rel_acc():
 
 @pytest.mark.parametrize(("rel", "a", "b", "holds"), [
     ("left_of", Box(-3, 0, -1, 1), Box(0, 0, 1, 1), True),
-    ("left_of", Box(-3, 0, 0.5, 1), Box(0, 0, 1, 1), False),
+    ("left_of", Box(-3, 0, 2, 1), Box(0, 0, 1, 1), False),
+    ("left_of", Box(-1.5, 0, 0.5, 1), Box(0, 0, 1, 1), True),
+    ("right_of", Box(-0.8, -2, 3.2, 2), Box(-3.2, -2, 0.8, 2), True),
+    ("right_of", Box(0, 0, 1, 1), Box(0.1, 0, 1.1, 1), False),
+    ("aligned_x", Box(-1, 1, 4, 1.5), Box(-1, 2, 2.3, 2.3), True),
+    ("aligned_x", Box(-1, 1, 4, 1.5), Box(0, 2, 2.3, 2.3), False),
     ("right_of", Box(1.1, 0, 2, 1), Box(0, 0, 1.2, 1), True),
     ("above", Box(0, 2, 1, 3), Box(0, 0, 1, 1), True),
     ("below", Box(0, 2, 1, 3), Box(0, 0, 1, 1), False),

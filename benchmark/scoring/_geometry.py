@@ -74,24 +74,28 @@ def outside_frame(box: Box) -> bool:
 def relation_holds(rel: str, a: Box, b: Box, tol: float = REL_TOLERANCE) -> bool:
     """Whether ``a rel b`` holds for two boxes (the definitions every suite should share).
 
-    ``left_of``/``right_of``/``above``/``below``: ``a`` lies wholly on that side of
-    ``b``, allowing ``tol`` of overlap.  ``aligned_x``: the centres share an x
-    coordinate (one above the other) within ``tol``; ``aligned_y``: they share a y
-    coordinate.  ``inside``: ``a`` lies within ``b`` grown by ``tol``.  ``next_to``:
-    the gap between the boxes is at most ``NEXT_TO_GAP``.
+    ``left_of``/``right_of``/``above``/``below``: ``a``'s centre lies more than
+    ``tol`` to that side of ``b``'s, and neither of ``a``'s edges on that axis
+    lags behind ``b``'s (so overlapping shapes such as Venn circles can be
+    "to the right", but a box that sticks out on the far side is not).
+    ``aligned_x``: one above the other with their left edges, centres or right
+    edges within ``tol``; ``aligned_y``: side by side with bottoms, centres or
+    tops within ``tol``.  ``inside``: ``a`` lies within ``b`` grown by ``tol``.
+    ``next_to``: the gap between the boxes is at most ``NEXT_TO_GAP``.
     """
+    (acx, acy), (bcx, bcy) = a.center, b.center
     if rel == "left_of":
-        return a.xmax <= b.xmin + tol
+        return acx <= bcx - tol and a.xmin <= b.xmin + tol and a.xmax <= b.xmax + tol
     if rel == "right_of":
-        return a.xmin >= b.xmax - tol
+        return acx >= bcx + tol and a.xmin >= b.xmin - tol and a.xmax >= b.xmax - tol
     if rel == "above":
-        return a.ymin >= b.ymax - tol
+        return acy >= bcy + tol and a.ymin >= b.ymin - tol and a.ymax >= b.ymax - tol
     if rel == "below":
-        return a.ymax <= b.ymin + tol
+        return acy <= bcy - tol and a.ymin <= b.ymin + tol and a.ymax <= b.ymax + tol
     if rel == "aligned_x":
-        return abs(a.center[0] - b.center[0]) <= tol
+        return min(abs(a.xmin - b.xmin), abs(acx - bcx), abs(a.xmax - b.xmax)) <= tol
     if rel == "aligned_y":
-        return abs(a.center[1] - b.center[1]) <= tol
+        return min(abs(a.ymin - b.ymin), abs(acy - bcy), abs(a.ymax - b.ymax)) <= tol
     if rel == "inside":
         return contains(b, a, tol)
     if rel == "next_to":
