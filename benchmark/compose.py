@@ -46,7 +46,7 @@ SHAPES = ("Circle", "Square", "Rectangle", "Triangle", "Dot", "Ellipse", "Regula
           "Star", "RoundedRectangle", "Line")
 _DIRECTIONS = {"down": "DOWN", "up": "UP", "left": "LEFT", "right": "RIGHT"}
 _EXPR_OK = re.compile(r"^[0-9a-z_.+\-*/() ]+$")
-_EXPR_NAMES = {"x", "np", "sin", "cos", "exp", "sqrt", "log", "abs", "pi", "tan", "e"}
+_NP_NAMES = {"sin", "cos", "tan", "exp", "sqrt", "log", "abs", "pi", "e", "arctan", "tanh"}
 _COLOR_OK = re.compile(r"^(#[0-9A-Fa-f]{6}|[A-Z][A-Z_]*)$")
 
 
@@ -109,10 +109,12 @@ def _color(params: Mapping[str, object]) -> str:
 
 
 def _expr(content: str) -> str:
-    if not _EXPR_OK.match(content) or any(
-            w not in _EXPR_NAMES for w in re.findall(r"[a-z_][a-z_0-9]*", content)
-            if w not in {"np"}):
-        raise ComposeError(f"graph: unsupported function expression {content!r}")
+    """A function of ``x`` in numpy terms (``np.sin(x)``): what ``from manim import *`` has."""
+    words = re.findall(r"(np\.)?([a-z_][a-z_0-9]*)", content)
+    if not _EXPR_OK.match(content) or not all(
+            (name in _NP_NAMES) if prefix else name in ("x", "np") for prefix, name in words):
+        raise ComposeError(f"graph: unsupported function expression {content!r} (a function "
+                           "of x with numpy functions, e.g. np.sin(x) + x**2)")
     return content
 
 

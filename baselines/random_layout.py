@@ -1,0 +1,38 @@
+"""``random``: the task's objects at random positions — the lower bound.
+
+Every free object keeps its natural size and gets a centre drawn uniformly from
+the frame (14.222 × 8 units, centred).  ``given`` objects stay on their boxes and
+dependent objects (graphs, arrows, braces) follow their anchors, as
+``compose_scene`` writes them.  The draw is seeded by the ``seed`` model argument
+combined with the task id, so every task gets its own layout and a run repeats
+exactly.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import ClassVar
+
+from benchmark.compose import DEPENDENT_KINDS, Placement, compose_scene
+from benchmark.submission import Generation, Submission
+from benchmark.tasks import Task
+
+__all__ = ["FRAME_X_RADIUS", "FRAME_Y_RADIUS", "RandomLayout"]
+
+FRAME_X_RADIUS = 64 / 9  # 14.222… / 2
+FRAME_Y_RADIUS = 4.0
+
+
+class RandomLayout(Submission):
+    name = "random"
+    args_help: ClassVar[dict[str, str]] = {
+        "seed": "integer seed, combined with the task id (default 0)"}
+
+    def generate(self, task: Task) -> Generation:
+        seed = self.int_arg("seed", 0)
+        rng = random.Random(f"{seed}:{task.id}")
+        placements = {
+            o.id: Placement(rng.uniform(-FRAME_X_RADIUS, FRAME_X_RADIUS),
+                            rng.uniform(-FRAME_Y_RADIUS, FRAME_Y_RADIUS))
+            for o in task.objects if o.given is None and o.kind not in DEPENDENT_KINDS}
+        return Generation(code=compose_scene(task, placements), meta={"seed": seed})
