@@ -1,0 +1,138 @@
+"""The end-of-run summary shared by ``run`` and ``report``: one JSON shape, one table.
+
+Imported by command modules at parse time, so heavy imports (SQLAlchemy,
+scoring) happen inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from benchmark.cli import CliError
+
+if TYPE_CHECKING:
+    from benchmark.results import RunRecord, TaskResult
+    from benchmark.scoring import Summary
+    from benchmark.store import Store
+
+__all__ = ["RunSummary", "db_args", "load_summary", "open_store", "print_summary",
+           "summary_json"]
+
+FAMILY_METRICS = ("miou", "rel_acc", "adherence@0.5", "rendered")
+DEFAULT_DB = "runs/benchmark.db"  # benchmark.store.DEFAULT_DB, without importing SQLAlchemy
+
+
+def db_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=DEFAULT_DB, metavar="URL",
+                   help=f"results database: a SQLite file path or any SQLAlchemy URL, e.g. "
+                        f"postgresql://host/db (default: {DEFAULT_DB})")
+    p.add_argument("--artifacts", type=Path, default=None, metavar="DIR",
+                   help="where code, frames and snapshots go (default: the SQLite file's "
+                        "folder, or runs/ for other databases)")
+
+
+def open_store(args: argparse.Namespace, must_exist: bool = False) -> Store:
+    from benchmark.store import Store, StoreError
+
+    db = str(args.db)
+    if must_exist and "://" not in db and not Path(db).is_file():
+        raise CliError(f"{db}: no such database (nothing has been run yet?)")
+    try:
+        return Store(db, args.artifacts)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+
+
+@dataclass
+class RunSummary:
+    record: RunRecord
+    results: list[TaskResult]
+    summary: Summary
+
+
+def load_summary(store: Store, run_id: str) -> RunSummary:
+    from benchmark.scoring import ScoredRow, summarize
+    from benchmark.store import StoreError
+
+    try:
+        record = store.get_run(run_id)
+        results = store.results(record.run_id)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    rows = [ScoredRow(r.task_id, r.family, r.difficulty, r.status, r.metrics) for r in results]
+    return RunSummary(record, results, summarize(rows))
+
+
+def _hint_db(store: Store) -> str:
+    return "" if store.display == DEFAULT_DB else f" --db {store.display}"
+
+
+def summary_json(rs: RunSummary, store: Store, detail: bool = False) -> dict[str, Any]:
+    """``{"run_id", "model", "suite", "split", "n", "metrics", "ci", "statuses", …}``."""
+    rec, s = rs.record, rs.summary
+    out: dict[str, Any] = {
+        "run_id": rec.run_id, "model": rec.model, "suite": rec.suite, "split": rec.split,
+        "n": s.n,
+        "metrics": {m: v.mean for m, v in s.overall.items()},
+        "ci": {m: [v.lo, v.hi] for m, v in s.overall.items()},
+        "statuses": dict(s.statuses),
+        "n_tasks": rec.n_tasks, "status": rec.status, "model_args": rec.model_args,
+        "suite_version": rec.suite_version, "suite_hash": rec.suite_hash,
+        "sandbox_mode": rec.sandbox_mode, "sandbox_note": rec.sandbox_note,
+        "lpips": rec.lpips, "git_sha": rec.git_sha, "timings": rec.timings,
+        "db": store.display, "artifacts": str(store.artifacts.root),
+        "format_version": rec.format_version,
+    }
+    if detail:
+        def group(g: dict[str, Any]) -> dict[str, Any]:
+            return {k: {m: {"mean": v.mean, "ci": [v.lo, v.hi], "n": v.n}
+                        for m, v in ms.items()} for k, ms in g.items()}
+
+        out["by_family"] = group(s.by_family)
+        out["by_difficulty"] = group(s.by_difficulty)
+    return out
+
+
+def _num(v: float | None) -> str:
+    return "—" if v is None else f"{v:.3f}"
+
+
+def print_summary(rs: RunSummary, store: Store) -> None:
+    from benchmark.scoring import HEADLINE
+
+    rec, s = rs.record, rs.summary
+    out = sys.stdout
+    out.write(f"run {rec.run_id}: {rec.model} on {rec.suite}/{rec.split} — {s.n}/{rec.n_tasks} "
+              f"tasks, {rec.status}\n\n")
+    out.write(f"  {'metric':<15} {'mean':>7}   95% CI\n")
+    for m in HEADLINE:
+        v = s.overall.get(m)
+        if v is None:
+            continue
+        ci = f"[{_num(v.lo)}, {_num(v.hi)}]" if v.mean is not None else ""
+        if m == "lpips" and v.mean is None and not rec.lpips.get("available", True):
+            ci = f"null: {rec.lpips.get('reason')}"
+        out.write(f"  {m:<15} {_num(v.mean):>7}   {ci}\n")
+    if s.by_family:
+        width = max(12, *(len(f) for f in s.by_family))
+        out.write(f"\n  {'family':<{width}} {'n':>4}" + "".join(
+            f" {m:>13}" for m in FAMILY_METRICS) + "\n")
+        for fam, ms in s.by_family.items():
+            n = max((v.n for v in ms.values()), default=0)
+            out.write(f"  {fam:<{width}} {n:>4}" + "".join(
+                f" {_num(ms[m].mean) if m in ms else '—':>13}" for m in FAMILY_METRICS) + "\n")
+    statuses = ", ".join(f"{k} {v}" for k, v in s.statuses.items()) or "none"
+    out.write(f"\n  statuses   {statuses}\n")
+    mode = rec.sandbox_mode + (f" ({rec.sandbox_note})" if rec.sandbox_note else "")
+    out.write(f"  sandbox    {mode}\n")
+    out.write(f"  artifacts  {store.artifacts.root}/ (code in {rec.run_id}/, frames in "
+              "artifacts/frames/)\n")
+    out.write(f"  database   {store.display}\n")
+    db = _hint_db(store)
+    out.write(f"  report     python -m benchmark report {rec.run_id}{db}\n")
+    if rec.status != "complete":
+        out.write(f"  resume     python -m benchmark run --resume {rec.run_id}{db}\n")

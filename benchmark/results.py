@@ -1,0 +1,246 @@
+"""The results format: the only interface between the runner and the pages.
+
+A run is one ``RunRecord`` (what ran, on what, under which conditions) and one
+``TaskResult`` per task.  Both are plain typed dataclasses whose ``to_json``
+output is the stored and exported shape; ``from_json`` accepts exactly that
+shape.  ``RunLog`` bundles a record with its results for export.  Any change
+to a field's meaning or shape bumps ``RESULTS_FORMAT_VERSION``; readers refuse
+versions newer than they know.
+
+Paths of artifacts are relative to the store's artifact root (the directory
+of the SQLite file by default), with ``/`` separators, so a results database
+and its artifacts can be moved together.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmark.outcome import MeasuredObject
+
+__all__ = ["RESULTS_FORMAT_VERSION", "RUN_STATUSES", "ResultsFormatError", "RunLog",
+           "RunRecord", "TaskResult", "clean_metrics"]
+
+RESULTS_FORMAT_VERSION = 1
+
+#: ``running``: started, not finished (or killed); ``complete``: every task has a
+#: result; ``interrupted``: stopped by Ctrl-C / SIGTERM, resumable.
+RUN_STATUSES = ("running", "complete", "interrupted")
+
+
+class ResultsFormatError(ValueError):
+    """A stored record of an unknown (newer) version or a malformed shape."""
+
+
+def _check_version(d: dict[str, Any], what: str) -> int:
+    v = d.get("format_version", RESULTS_FORMAT_VERSION)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ResultsFormatError(f"{what}: format_version must be an integer, got {v!r}")
+    if v > RESULTS_FORMAT_VERSION:
+        raise ResultsFormatError(f"{what}: results format version {v} is newer than this "
+                                 f"jepa-manim reads ({RESULTS_FORMAT_VERSION}); upgrade it")
+    return v
+
+
+def clean_metrics(metrics: dict[str, Any]) -> dict[str, float | None]:
+    """Metrics as JSON can hold them: floats, with NaN/inf/None as ``None``."""
+    out: dict[str, float | None] = {}
+    for k, v in metrics.items():
+        f = None if v is None else float(v)
+        out[k] = f if f is not None and math.isfinite(f) else None
+    return out
+
+
+@dataclass
+class RunRecord:
+    """One run of one submission on one suite split.
+
+    Fields (all JSON-native in ``to_json``):
+
+    - ``run_id``: unique id, ``YYYYmmdd-HHMMSS-<model>-<hex>``.
+    - ``created`` / ``finished``: ISO 8601 UTC timestamps; ``finished`` is set when the
+      run completes (``None`` while running or after an interruption).
+    - ``status``: one of ``RUN_STATUSES``.
+    - ``model``, ``model_args``: the registry name and the ``--model-arg`` pairs (strings).
+    - ``suite``, ``split``, ``suite_version``, ``suite_hash``: the suite's identity; a
+      changed hash is a different suite and cannot be resumed.
+    - ``suite_source``: what ``--suite`` named (a registered name or a ``.jsonl`` path), so
+      a resume loads the same tasks.
+    - ``n_tasks``: tasks in the run (after ``limit``); ``limit``: the ``--limit`` or ``None``.
+    - ``git_sha``: ``git rev-parse HEAD`` of the harness checkout, ``None`` outside one.
+    - ``packages``: versions of python, jepa-manim, manim, numpy, torch, … (``None`` = absent).
+    - ``seeds``: every seed the run used, by name (``seed``: the run seed; ``bootstrap``:
+      the summary intervals'; ``per_task``: how each task's generate is seeded).
+    - ``sandbox_mode``: ``bwrap`` or ``rlimit-only``; ``sandbox_note``: why it fell back.
+    - ``scoring``: the scoring configuration as JSON.
+    - ``lpips``: ``{"available": bool, "reason": str | None}``, recorded once per run (when
+      LPIPS is unavailable its per-task value is ``None`` for this reason).
+    - ``timings``: wall time and counters, accumulated over every session of the run
+      (``wall_s``, ``sessions``, ``renders``, ``cache_hits``, …).
+    - ``format_version``: ``RESULTS_FORMAT_VERSION`` at write time.
+    """
+
+    run_id: str
+    created: str
+    model: str
+    suite: str
+    split: str
+    suite_version: str
+    suite_hash: str
+    n_tasks: int
+    status: str = "running"
+    finished: str | None = None
+    model_args: dict[str, str] = field(default_factory=dict)
+    limit: int | None = None
+    suite_source: str | None = None
+    git_sha: str | None = None
+    packages: dict[str, str | None] = field(default_factory=dict)
+    seeds: dict[str, Any] = field(default_factory=dict)
+    sandbox_mode: str = ""
+    sandbox_note: str | None = None
+    scoring: dict[str, Any] = field(default_factory=dict)
+    lpips: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, Any] = field(default_factory=dict)
+    format_version: int = RESULTS_FORMAT_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version, "run_id": self.run_id,
+            "created": self.created, "finished": self.finished, "status": self.status,
+            "model": self.model, "model_args": dict(self.model_args),
+            "suite": self.suite, "split": self.split, "suite_version": self.suite_version,
+            "suite_hash": self.suite_hash, "suite_source": self.suite_source,
+            "n_tasks": self.n_tasks, "limit": self.limit,
+            "git_sha": self.git_sha, "packages": dict(self.packages),
+            "seeds": dict(self.seeds), "sandbox_mode": self.sandbox_mode,
+            "sandbox_note": self.sandbox_note, "scoring": dict(self.scoring),
+            "lpips": dict(self.lpips), "timings": dict(self.timings),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> RunRecord:
+        version = _check_version(d, f"run {d.get('run_id', '?')}")
+        try:
+            return cls(
+                run_id=str(d["run_id"]), created=str(d["created"]), model=str(d["model"]),
+                suite=str(d["suite"]), split=str(d["split"]),
+                suite_version=str(d["suite_version"]), suite_hash=str(d["suite_hash"]),
+                n_tasks=int(d["n_tasks"]), status=str(d.get("status", "running")),
+                finished=d.get("finished"), model_args=dict(d.get("model_args") or {}),
+                limit=d.get("limit"), suite_source=d.get("suite_source"),
+                git_sha=d.get("git_sha"),
+                packages=dict(d.get("packages") or {}), seeds=dict(d.get("seeds") or {}),
+                sandbox_mode=str(d.get("sandbox_mode") or ""),
+                sandbox_note=d.get("sandbox_note"), scoring=dict(d.get("scoring") or {}),
+                lpips=dict(d.get("lpips") or {}), timings=dict(d.get("timings") or {}),
+                format_version=version)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResultsFormatError(f"run record: bad or missing field: {exc}") from None
+
+
+@dataclass
+class TaskResult:
+    """One task of one run: what the submission wrote and how it scored.
+
+    Fields:
+
+    - ``run_id``, ``task_id``: unique together (one row per run × task).
+    - ``family``, ``difficulty``: copied from the task, for grouping without the suite.
+    - ``status``: the sandbox status (DESIGN.md §3's closed enum). A submission whose
+      ``generate`` raised is recorded as ``crashed`` with ``error`` starting
+      ``"generation failed: "`` and empty code.
+    - ``error``: short human-readable error ("" when ok); ``stderr_tail``: the child's.
+    - ``code_hash``: sha256 of the code (UTF-8); ``code_path``: the code artifact.
+    - ``metrics``: metric name → value, ``None`` where not computable (e.g. LPIPS without
+      weights; the run record says why).
+    - ``objects``: the measured semantic objects of the final keyframe
+      (``MeasuredObject.to_json``: kind, content, box [xmin, ymin, xmax, ymax], visible).
+    - ``frame``: the frame PNG drawn by trusted code (``None`` when nothing rendered);
+      ``reference_frame``: the reference's, when the task has reference code.
+    - ``snapshot``: the final keyframe's Snapshot payload, when rendered.
+    - ``keyframes``: number of keyframes the scene produced.
+    - ``render_cached``: the render came from the render cache (no sandbox call).
+    - ``sandbox_mode``: the mode the code was rendered under.
+    - ``timings``: seconds for generate / render / score.
+    - ``generation``: the submission's ``Generation.meta`` (JSON-native values).
+    - ``created``: ISO 8601 UTC time the row was written.
+    """
+
+    run_id: str
+    task_id: str
+    family: str
+    difficulty: str
+    status: str
+    error: str = ""
+    stderr_tail: str = ""
+    code_hash: str = ""
+    code_path: str | None = None
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    objects: list[MeasuredObject] = field(default_factory=list)
+    frame: str | None = None
+    reference_frame: str | None = None
+    snapshot: str | None = None
+    keyframes: int = 0
+    render_cached: bool = False
+    sandbox_mode: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    generation: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+    format_version: int = RESULTS_FORMAT_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version, "run_id": self.run_id,
+            "task_id": self.task_id, "family": self.family, "difficulty": self.difficulty,
+            "status": self.status, "error": self.error, "stderr_tail": self.stderr_tail,
+            "code_hash": self.code_hash, "code_path": self.code_path,
+            "metrics": clean_metrics(self.metrics),
+            "objects": [o.to_json() for o in self.objects],
+            "frame": self.frame, "reference_frame": self.reference_frame,
+            "snapshot": self.snapshot, "keyframes": self.keyframes,
+            "render_cached": self.render_cached, "sandbox_mode": self.sandbox_mode,
+            "timings": {k: round(float(v), 6) for k, v in self.timings.items()},
+            "generation": dict(self.generation), "created": self.created,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> TaskResult:
+        version = _check_version(d, f"result {d.get('task_id', '?')}")
+        try:
+            return cls(
+                run_id=str(d["run_id"]), task_id=str(d["task_id"]), family=str(d["family"]),
+                difficulty=str(d["difficulty"]), status=str(d["status"]),
+                error=str(d.get("error") or ""), stderr_tail=str(d.get("stderr_tail") or ""),
+                code_hash=str(d.get("code_hash") or ""), code_path=d.get("code_path"),
+                metrics=clean_metrics(dict(d.get("metrics") or {})),
+                objects=[MeasuredObject.from_json(o) for o in d.get("objects") or []],
+                frame=d.get("frame"), reference_frame=d.get("reference_frame"),
+                snapshot=d.get("snapshot"), keyframes=int(d.get("keyframes") or 0),
+                render_cached=bool(d.get("render_cached", False)),
+                sandbox_mode=str(d.get("sandbox_mode") or ""),
+                timings={k: float(v) for k, v in (d.get("timings") or {}).items()},
+                generation=dict(d.get("generation") or {}), created=str(d.get("created", "")),
+                format_version=version)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResultsFormatError(f"task result: bad or missing field: {exc}") from None
+
+
+@dataclass
+class RunLog:
+    """A whole run for export: ``{"format_version", "run": RunRecord, "results": [...]}``."""
+
+    run: RunRecord
+    results: list[TaskResult]
+    format_version: int = RESULTS_FORMAT_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format_version": self.format_version, "run": self.run.to_json(),
+                "results": [r.to_json() for r in self.results]}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> RunLog:
+        version = _check_version(d, "run log")
+        return cls(RunRecord.from_json(d["run"]),
+                   [TaskResult.from_json(r) for r in d.get("results") or []], version)

@@ -1,0 +1,480 @@
+"""Run a submission on a suite: generate, render (through the cache), score, record.
+
+One task's result is one row written in one transaction after its files
+exist, and ``UNIQUE(run_id, task_id)`` with insert-or-ignore means a task is
+never recorded twice; a killed run (even ``kill -9``) loses at most the tasks
+in flight, and ``resume`` finishes exactly the tasks without a row.  Every
+step is deterministic (renders are cached by code hash, each task's
+generation is seeded from the run seed and the task id, bootstrap intervals
+are seeded), so a resumed run's numbers equal an uninterrupted run's.
+
+Concurrency: generation is sequential in the calling thread (submissions need
+not be thread-safe); rendering and scoring run ``jobs`` at a time on a
+``Renderer`` with ``jobs`` sandbox workers; writes are serialised by the
+store.  Reference code is rendered first, in its own TeX namespace, so the
+reference frames never depend on what a submission's code did to its cache.
+
+A submission whose ``generate`` raises is recorded as status ``crashed``
+(the closed status set of DESIGN.md §3 has no generation status) with an
+error starting ``"generation failed: "``, empty code, and no render.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from benchmark._progress import progress_bar
+from benchmark._provenance import git_sha, now_iso, package_versions, seed_all, task_seed
+from benchmark.outcome import Outcome, compiles
+from benchmark.render import Renderer
+from benchmark.results import RunRecord, TaskResult
+from benchmark.sandbox import SandboxConfig
+from benchmark.scoring import ScoringConfig, lpips_status, score_outcome
+from benchmark.store import (
+    CachedRender,
+    RenderCache,
+    RenderLookup,
+    Store,
+    measured_objects,
+    render_salt,
+)
+from benchmark.submission import Generation, Submission
+from benchmark.tasks import Suite, Task
+
+__all__ = ["REFERENCE_NAMESPACE", "RunInterrupted", "RunOptions", "RunStats", "RunnerError",
+           "git_sha", "package_versions", "run_benchmark", "task_seed"]
+
+REFERENCE_NAMESPACE = "reference"
+
+
+class RunnerError(Exception):
+    """A run that cannot start or resume as asked; one readable line."""
+
+
+class RunInterrupted(Exception):
+    """Ctrl-C / SIGTERM: the run is marked interrupted and can be resumed."""
+
+    def __init__(self, run_id: str, done: int, total: int) -> None:
+        super().__init__(f"run {run_id} interrupted after {done}/{total} tasks")
+        self.run_id, self.done, self.total = run_id, done, total
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run (not what): workers, sandbox, scoring, seed, progress display.
+
+    ``sandbox.namespace`` is the submission's TeX-cache namespace; the runner
+    replaces the default ``"default"`` with ``"model-<name>"``.
+    """
+
+    jobs: int = 1
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    seed: int = 0
+    progress: bool = False
+
+
+@dataclass
+class RunStats:
+    """What one call of ``run_benchmark`` did (this session only)."""
+
+    run_id: str
+    n_tasks: int
+    written: int = 0  # results recorded now
+    skipped: int = 0  # already recorded by an earlier session
+    renders: int = 0  # sandbox calls, references included
+    cache_hits: int = 0  # renders served by the cache
+    generate_s: float = 0.0
+    wall_s: float = 0.0
+    sandbox_mode: str = ""
+    status: str = "running"
+
+    def tasks_per_s(self) -> float:
+        return self.written / self.wall_s if self.wall_s > 0 else 0.0
+
+
+def _jsonable(obj: Any) -> Any:
+    """A JSON-native copy (unknown types as strings, non-finite floats as null)."""
+    def fix(v: Any) -> Any:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {str(k): fix(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [fix(x) for x in v]
+        return v
+
+    return fix(json.loads(json.dumps(obj, default=str)))
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _scoring_json(config: ScoringConfig) -> dict[str, Any]:
+    from benchmark.scoring import METRICS
+
+    return {"scorers": list(config.scorers), "lpips": config.lpips,
+            "lpips_weights": str(config.lpips_weights) if config.lpips_weights else None,
+            "metrics": list(METRICS)}
+
+
+def _lpips_json(config: ScoringConfig) -> dict[str, Any]:
+    from benchmark.scoring._image import lpips_model
+
+    reason = lpips_status(config)
+    if reason is not None:
+        return {"available": False, "reason": reason, "weights": None, "sha256": None}
+    model = lpips_model(config)
+    return {"available": True, "reason": None, "weights": str(getattr(model, "weights", "")),
+            "sha256": getattr(model, "sha256", None)}
+
+
+# -- one session: references first, then the submission's tasks ------------------------------
+
+class _Session:
+    """State shared by the worker threads of one ``run_benchmark`` call."""
+
+    def __init__(self, store: Store, record: RunRecord, options: RunOptions,
+                 stats: RunStats) -> None:
+        self.store = store
+        self.record = record
+        self.options = options
+        self.cache = RenderCache(store)
+        self.stats = stats
+        self.stopping = threading.Event()
+        self.references: dict[str, CachedRender] = {}
+        self.renderer: Renderer | None = None
+        self.bar: Any = None
+        self._lock = threading.Lock()
+
+    def count(self, *, renders: int = 0, hits: int = 0, written: int = 0) -> None:
+        with self._lock:
+            self.stats.renders += renders
+            self.stats.cache_hits += hits
+            self.stats.written += written
+
+    def render(self, renderer: Renderer, code: str, salt: str) -> RenderLookup | None:
+        """The cached render, else a sandbox render; ``None`` once the run is stopping."""
+        hit = self.cache.lookup(code, salt)
+        if hit is not None:
+            self.count(hits=1)
+            return hit
+        if self.stopping.is_set():
+            return None
+        report = renderer.render(code)
+        if self.stopping.is_set():
+            return None  # the sandbox may have been torn down under this render
+        self.count(renders=1)
+        entry = self.cache.record(code, salt, report)
+        frame = None if report.frame is None else np.ascontiguousarray(report.frame[..., :3])
+        return RenderLookup(entry, measured_objects(entry), frame, cached=False)
+
+    # -- references ----------------------------------------------------------------------
+
+    def render_references(self, tasks: list[Task], renderer: Renderer) -> None:
+        """Look up (or render, in the reference namespace) every task's reference code."""
+        salt = render_salt(renderer, REFERENCE_NAMESPACE)
+        missing: list[Task] = []
+        for task in tasks:
+            code = task.reference.code
+            if code is None:
+                continue
+            entry = self.store.get_render(self.cache.key(code, salt))
+            if entry is not None and (entry.frame is None
+                                      or self.store.artifacts.path(entry.frame).is_file()):
+                self.references[task.id] = entry
+            else:
+                missing.append(task)
+        if not missing:
+            return
+
+        def one(task: Task) -> None:
+            got = self.render(renderer, task.reference.code or "", salt)
+            if got is not None:
+                self.references[task.id] = got.entry
+                bar.update(1)
+
+        with progress_bar(len(missing), "references", self.options.progress) as bar:
+            _parallel(self, self.options.jobs, (lambda t=t: one(t) for t in missing),
+                      renderer)
+
+    def reference(self, task: Task) -> tuple[CachedRender | None, np.ndarray | None]:
+        entry = self.references.get(task.id)
+        if entry is None or entry.frame is None:
+            return entry, None
+        return entry, self.store.artifacts.read_frame(entry.frame)
+
+    # -- tasks ---------------------------------------------------------------------------
+
+    def score(self, task: Task, gen: Generation | None, gen_error: str, gen_s: float) -> None:
+        """Render, score and record one task (in a worker thread)."""
+        assert self.renderer is not None
+        t0 = time.perf_counter()
+        code = gen.code if gen is not None else ""
+        ref_entry, ref_frame = self.reference(task)
+        lookup: RenderLookup | None = None
+        status, error, stderr = "crashed", gen_error, ""
+        if not gen_error:
+            if ref_entry is not None and code == task.reference.code:
+                self.count(hits=1)  # the reference's own render of this very code
+                lookup = RenderLookup(ref_entry, measured_objects(ref_entry), ref_frame, True)
+            else:
+                lookup = self.render(self.renderer, code, self.salt)
+                if lookup is None:
+                    return
+            status, error = lookup.entry.status, lookup.entry.error
+            stderr = lookup.entry.stderr_tail
+        render_s = time.perf_counter() - t0
+        outcome = Outcome(code=code, compiled=gen is not None and compiles(code), status=status,
+                          error=error, objects=lookup.objects if lookup else [],
+                          frame=lookup.frame if lookup else None, reference_frame=ref_frame)
+        t1 = time.perf_counter()
+        metrics = score_outcome(task, outcome, self.options.scoring)
+        score_s = time.perf_counter() - t1
+        code_path = (self.store.artifacts.write_code(self.record.run_id, task.id, code)
+                     if gen is not None else None)
+        entry = lookup.entry if lookup else None
+        result = TaskResult(
+            run_id=self.record.run_id, task_id=task.id, family=task.family,
+            difficulty=task.difficulty, status=status, error=error,
+            stderr_tail=stderr[-2000:], code_hash=hashlib.sha256(code.encode()).hexdigest(),
+            code_path=code_path, metrics=metrics, objects=outcome.objects,
+            frame=entry.frame if entry else None,
+            reference_frame=ref_entry.frame if ref_entry else None,
+            snapshot=entry.snapshot if entry else None,
+            keyframes=entry.keyframes if entry else 0,
+            render_cached=bool(lookup and lookup.cached),
+            sandbox_mode=entry.sandbox_mode if entry else "",
+            timings={"generate_s": gen_s, "render_s": render_s, "score_s": score_s},
+            generation=_jsonable(gen.meta) if gen is not None else {}, created=now_iso())
+        if self.stopping.is_set():
+            return
+        if self.store.add_result(result):
+            self.count(written=1)
+        if self.bar is not None:
+            self.bar.update(1)
+
+    @property
+    def salt(self) -> str:
+        assert self.renderer is not None
+        return render_salt(self.renderer, self.options.sandbox.namespace)
+
+    def run_tasks(self, submission: Submission, tasks: list[Task]) -> None:
+        assert self.renderer is not None
+        seed = self.options.seed
+
+        def jobs() -> Iterator[Any]:
+            for task in tasks:
+                gen, error, gen_s = _generate(submission, task, seed)
+                self.stats.generate_s += gen_s
+                yield lambda task=task, gen=gen, error=error, gen_s=gen_s: self.score(
+                    task, gen, error, gen_s)
+
+        done = len(self.store.done_task_ids(self.record.run_id))
+        with progress_bar(self.stats.n_tasks, self.record.model, self.options.progress,
+                          initial=done) as self.bar:
+            _parallel(self, self.options.jobs, jobs(), self.renderer)
+        self.bar = None
+
+
+def _parallel(session: _Session, workers: int, calls: Iterator[Any], renderer: Renderer
+              ) -> None:
+    """Run ``calls`` ``workers`` at a time (at most 2 × workers queued), in this order.
+
+    On any exception or Ctrl-C: stop accepting results, cancel what has not
+    started, kill the sandbox processes so running renders end now (their
+    threads see the worker die and return; nothing is recorded), and re-raise.
+    """
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bench")
+    inflight: set[Future[None]] = set()
+    try:
+        for call in calls:
+            inflight.add(pool.submit(call))
+            if len(inflight) >= 2 * workers:
+                done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                for f in done:
+                    f.result()
+        for f in wait(inflight).done:
+            f.result()
+    except BaseException:
+        session.stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        _kill_sandboxes(renderer)
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _kill_sandboxes(renderer: Renderer) -> None:
+    """SIGKILL every worker's process group, leaving the cleanup to the threads using them.
+
+    ``Renderer.close`` would also close the pipes a busy thread is waiting on,
+    and a wait on a pipe closed under it only ends at the request deadline.
+    """
+    for worker in getattr(renderer.pool, "workers", []):
+        proc = getattr(worker, "proc", None)
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _generate(submission: Submission, task: Task, seed: int
+              ) -> tuple[Generation | None, str, float]:
+    seed_all(task_seed(seed, task.id))
+    t0 = time.perf_counter()
+    try:
+        gen = submission.generate(task)
+        if not isinstance(gen, Generation) or not isinstance(gen.code, str):
+            raise TypeError(f"generate returned {type(gen).__name__}, expected a Generation "
+                            "with code: str")
+    except Exception as exc:  # a plug-in's failure is this task's result, not the run's
+        error = _one_line(f"generation failed: {type(exc).__name__}: {exc}")
+        return None, error, time.perf_counter() - t0
+    return gen, "", time.perf_counter() - t0
+
+
+# -- starting, resuming, finishing -------------------------------------------------------------
+
+def _new_record(model: str, args: dict[str, str], suite: Suite, limit: int | None,
+                source: str | None, options: RunOptions, scoring: dict[str, Any],
+                lpips: dict[str, Any]) -> RunRecord:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in model)[:40] or "model"
+    return RunRecord(
+        run_id=f"{stamp}-{safe}-{secrets.token_hex(3)}", created=now_iso(), model=model,
+        model_args=dict(args), suite=suite.name, split=suite.split,
+        suite_version=suite.version, suite_hash=suite.hash, n_tasks=len(suite), limit=limit,
+        suite_source=source,
+        git_sha=git_sha(), packages=package_versions(),
+        seeds={"seed": options.seed, "bootstrap": 0,
+               "per_task": "random, numpy and torch are seeded with "
+                           "(seed * 1000003 + crc32(task_id)) mod 2**32 before each generate"},
+        scoring=scoring, lpips=lpips)
+
+
+def _check_resume(record: RunRecord, model: str, args: dict[str, str], suite: Suite,
+                  limit: int | None, lpips: dict[str, Any]) -> None:
+    def differs(what: str, was: object, now: object) -> RunnerError:
+        return RunnerError(f"cannot resume run {record.run_id}: it ran {what} {was!r}, "
+                           f"not {now!r}")
+
+    if record.model != model:
+        raise differs("model", record.model, model)
+    if dict(record.model_args) != dict(args):
+        raise differs("with model args", record.model_args, args)
+    if (record.suite, record.split) != (suite.name, suite.split):
+        raise differs("suite/split", f"{record.suite}/{record.split}",
+                      f"{suite.name}/{suite.split}")
+    if record.limit != limit:
+        raise differs("with --limit", record.limit, limit)
+    if record.suite_hash != suite.hash:
+        raise RunnerError(f"cannot resume run {record.run_id}: suite {suite.name}/{suite.split}"
+                          f" has changed (hash {record.suite_hash} then, {suite.hash} now); "
+                          "start a new run")
+    if bool(record.lpips.get("available")) != bool(lpips.get("available")) or (
+            record.lpips.get("sha256") != lpips.get("sha256")):
+        was = record.lpips.get("weights") or "no LPIPS weights"
+        raise RunnerError(f"cannot resume run {record.run_id}: it was scored with {was}; "
+                          "pass the same --lpips-weights")
+
+
+def run_benchmark(submission: Submission, suite: Suite, store: Store,
+                  options: RunOptions | None = None, *, model: str | None = None,
+                  limit: int | None = None, resume: str | None = None,
+                  suite_source: str | None = None) -> RunStats:
+    """Run (or, with ``resume=RUN_ID``, finish) ``submission`` on ``suite``.
+
+    ``model`` is the registry name (default ``submission.name``); ``limit`` and
+    ``suite_source`` (the name or path the suite was loaded from) are recorded
+    so that a resume can load the same tasks.
+
+    Raises ``RunnerError`` for a resume that does not match the run, and
+    ``RunInterrupted`` after Ctrl-C (the run is then marked ``interrupted``).
+    """
+    options = options or RunOptions()
+    if options.jobs < 1:
+        raise RunnerError("jobs must be at least 1")
+    model = model or submission.name or type(submission).__name__
+    if options.sandbox.namespace == "default":
+        options = replace(options, sandbox=replace(options.sandbox, namespace=f"model-{model}"))
+    t_start = time.perf_counter()
+    lpips = _lpips_json(options.scoring)
+    args = dict(getattr(submission, "args", {}))
+    if resume is not None:
+        record = store.get_run(resume)
+        _check_resume(record, model, args, suite, limit, lpips)
+    else:
+        record = _new_record(model, args, suite, limit, suite_source, options,
+                             _scoring_json(options.scoring), lpips)
+    stats = RunStats(record.run_id, len(suite))
+    with Renderer(options.sandbox, jobs=options.jobs) as renderer:
+        mode, note = renderer.sandbox_mode, renderer.pool.fallback_reason
+        if mode == "rlimit-only" and not note:
+            note = "requested (--sandbox rlimit-only)"
+        stats.sandbox_mode = mode
+        if resume is None:
+            record.sandbox_mode, record.sandbox_note = mode, note
+            store.create_run(record)
+        else:
+            if record.sandbox_mode and record.sandbox_mode != mode:
+                note = f"sessions ran under {record.sandbox_mode} and {mode}" + (
+                    f"; {note}" if note else "")
+                mode = "mixed"
+            store.update_run(record.run_id, status="running", finished=None,
+                             sandbox_mode=mode, sandbox_note=note or record.sandbox_note)
+        done = store.done_task_ids(record.run_id)
+        pending = [t for t in suite if t.id not in done]
+        stats.skipped = len(suite) - len(pending)
+        session = _Session(store, record, options, stats)
+        session.renderer = renderer
+        try:
+            with Renderer(replace(options.sandbox, namespace=REFERENCE_NAMESPACE),
+                          jobs=options.jobs) as ref_renderer:
+                session.render_references(pending, ref_renderer)
+            session.run_tasks(submission, pending)
+        except KeyboardInterrupt:
+            _finish(store, record.run_id, suite, stats, t_start, interrupted=True)
+            raise RunInterrupted(record.run_id, stats.skipped + stats.written,
+                                 len(suite)) from None
+        except BaseException:
+            with contextlib.suppress(Exception):  # keep the original error, not this one
+                _finish(store, record.run_id, suite, stats, t_start, interrupted=True)
+            raise
+    _finish(store, record.run_id, suite, stats, t_start, interrupted=False)
+    return stats
+
+
+def _finish(store: Store, run_id: str, suite: Suite, stats: RunStats, t_start: float,
+            interrupted: bool) -> None:
+    stats.wall_s = time.perf_counter() - t_start
+    complete = {t.id for t in suite} <= store.done_task_ids(run_id)
+    stats.status = "complete" if complete else "interrupted" if interrupted else "running"
+    timings = dict(store.get_run(run_id).timings)
+    session = {"wall_s": round(stats.wall_s, 3), "written": stats.written,
+               "skipped": stats.skipped, "renders": stats.renders,
+               "cache_hits": stats.cache_hits, "generate_s": round(stats.generate_s, 3),
+               "tasks_per_s": round(stats.tasks_per_s(), 3), "status": stats.status}
+    timings["wall_s"] = round(float(timings.get("wall_s", 0.0)) + stats.wall_s, 3)
+    timings["sessions"] = int(timings.get("sessions", 0)) + 1
+    for k in ("renders", "cache_hits", "written"):
+        timings[k] = int(timings.get(k, 0)) + session[k]
+    timings["last_session"] = session
+    store.update_run(run_id, status=stats.status, timings=timings,
+                     finished=now_iso() if complete else None)

@@ -1,0 +1,324 @@
+"""The results database behind a small interface: runs, results, the render cache.
+
+SQLite by default (WAL, a busy timeout so concurrent runs wait rather than
+fail, foreign keys on); any SQLAlchemy URL works, e.g. ``postgresql://`` for
+a shared lab server.  Rows go in and out only as the typed records of
+``benchmark.results`` (and ``CachedRender`` for the cache).  A file that is
+not one of our databases is never written to: it gets a one-line error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+from benchmark.results import ResultsFormatError, RunRecord, TaskResult
+from benchmark.store import _schema as S
+from benchmark.store._artifacts import Artifacts
+
+__all__ = ["DEFAULT_DB", "CachedRender", "Store", "StoreError"]
+
+DEFAULT_DB = "runs/benchmark.db"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_RUN_UPDATABLE = frozenset({"status", "finished", "timings", "sandbox_mode", "sandbox_note",
+                            "lpips"})
+
+
+class StoreError(Exception):
+    """A database that cannot be used as asked; the message is one readable line."""
+
+
+@dataclass
+class CachedRender:
+    """One render-cache entry: what trusted code measured for one piece of code.
+
+    ``objects`` hold full-precision boxes (``kind``, ``cls``, ``content``, ``box``,
+    ``visible``, ``visible_px``), so a cache hit scores exactly like the render.
+    """
+
+    key: str
+    salt: str
+    status: str
+    error: str = ""
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    frame: str | None = None
+    snapshot: str | None = None
+    keyframes: int = 0
+    sandbox_mode: str = ""
+    stderr_tail: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    created: str = ""
+
+    def row(self) -> dict[str, Any]:
+        return {"code_hash": self.key, "salt": self.salt, "status": self.status,
+                "error": self.error, "objects": self.objects, "frame": self.frame,
+                "snapshot": self.snapshot, "keyframes": self.keyframes,
+                "sandbox_mode": self.sandbox_mode, "stderr_tail": self.stderr_tail,
+                "timings": self.timings, "created": self.created}
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> CachedRender:
+        return cls(key=r["code_hash"], salt=r["salt"], status=r["status"], error=r["error"],
+                   objects=list(r["objects"] or []), frame=r["frame"], snapshot=r["snapshot"],
+                   keyframes=int(r["keyframes"]), sandbox_mode=r["sandbox_mode"],
+                   stderr_tail=r["stderr_tail"], timings=dict(r["timings"] or {}),
+                   created=r["created"])
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def _sqlite_engine(path: Path | None) -> Engine:
+    if path is None:  # in memory: one shared connection for every thread
+        engine = sa.create_engine("sqlite://", poolclass=StaticPool,
+                                  connect_args={"check_same_thread": False})
+    else:
+        engine = sa.create_engine(sa.URL.create("sqlite", database=str(path)),
+                                  connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if path is not None:  # WAL itself is set once the file is known to be ours
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    return engine
+
+
+def _check_sqlite_file(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, expected a database file")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+    if head != _SQLITE_MAGIC:
+        raise StoreError(f"{path}: not an SQLite database (corrupt or another kind of file); "
+                         "left untouched — pass another --db")
+
+
+class Store:
+    """Open (and create if missing) a results database and its artifact root.
+
+    ``url``: an SQLAlchemy URL or a plain file path (SQLite); default
+    ``runs/benchmark.db``.  ``artifacts``: where code, frames and snapshots go;
+    default the SQLite file's directory, or ``runs/`` for other databases.
+    Thread-safe: writes are serialised by a lock.
+    """
+
+    def __init__(self, url: str | None = None, artifacts: Path | str | None = None) -> None:
+        url = url or DEFAULT_DB
+        self.display = url
+        self._lock = threading.Lock()
+        try:
+            parsed = sa.make_url(url) if "://" in url else None
+        except sa.exc.ArgumentError:
+            raise StoreError(f"{url}: not a database URL or path") from None
+        root: Path | None = None
+        if parsed is None or parsed.get_backend_name() == "sqlite":
+            db = url if parsed is None else (parsed.database or "")
+            path = None if db in ("", ":memory:") else Path(db)
+            if path is not None:
+                _check_sqlite_file(path)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"{path.parent}: cannot create: {exc.strerror}") from None
+                root = path.parent
+            self.engine = _sqlite_engine(path)
+        else:
+            try:
+                self.engine = sa.create_engine(parsed, pool_pre_ping=True)
+            except (ImportError, sa.exc.ArgumentError) as exc:
+                raise StoreError(f"{parsed.render_as_string()}: cannot use this database: "
+                                 f"{_first_line(exc)}") from None
+        self.artifacts = Artifacts(Path(artifacts) if artifacts is not None
+                                   else root if root is not None else Path("runs"))
+        try:
+            self._ensure_schema()
+        except sa.exc.DBAPIError as exc:
+            self.engine.dispose()
+            raise StoreError(f"{self.display}: not a usable results database: "
+                             f"{_first_line(exc)}") from None
+        except StoreError:
+            self.engine.dispose()
+            raise
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        with self.engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+            if tables and "meta" not in tables:
+                raise StoreError(f"{self.display}: a database without jepa-manim's tables "
+                                 f"(has {', '.join(sorted(tables)[:3])}…); left untouched")
+            version = None
+            if "meta" in tables:
+                version = conn.execute(sa.select(S.meta.c.value).where(
+                    S.meta.c.key == "schema_version")).scalar()
+        if version is not None and int(version) > S.SCHEMA_VERSION:
+            raise StoreError(f"{self.display}: schema version {version} is newer than this "
+                             f"jepa-manim knows ({S.SCHEMA_VERSION}); upgrade jepa-manim")
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database:
+            with self.engine.connect() as conn:  # persistent in the file: once is enough
+                conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+        with self._lock, self.engine.begin() as conn:
+            S.metadata.create_all(conn)
+            if version is None:
+                _insert_ignore(conn, S.meta, {"key": "schema_version",
+                                              "value": str(S.SCHEMA_VERSION)})
+
+    @property
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(S.meta.c.value).where(
+                S.meta.c.key == "schema_version")).scalar_one())
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._lock, self.engine.begin() as conn:
+            yield conn
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def create_run(self, record: RunRecord) -> None:
+        row = _run_row(record)
+        try:
+            with self._write() as conn:
+                conn.execute(S.runs.insert().values(**row))
+        except sa.exc.IntegrityError:
+            raise StoreError(f"run {record.run_id} already exists") from None
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        bad = set(fields) - _RUN_UPDATABLE
+        if bad:
+            raise ValueError(f"cannot update run fields {sorted(bad)}")
+        with self._write() as conn:
+            conn.execute(S.runs.update().where(S.runs.c.run_id == run_id).values(**fields))
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run with this id, or the only run whose id starts with it."""
+        with self.engine.connect() as conn:
+            row = conn.execute(S.runs.select().where(S.runs.c.run_id == run_id)).first()
+            if row is None:
+                esc = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                rows = conn.execute(S.runs.select().where(
+                    S.runs.c.run_id.like(f"{esc}%", escape="\\")).limit(2)).all()
+                if len(rows) > 1:
+                    raise StoreError(f"run id {run_id!r} is ambiguous; give more of it")
+                row = rows[0] if rows else None
+        if row is None:
+            raise StoreError(f"no run {run_id!r} in {self.display} "
+                             "(see `python -m benchmark runs`)")
+        return _run_record(row._mapping)
+
+    def list_runs(self) -> list[RunRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(S.runs.select().order_by(S.runs.c.created,
+                                                         S.runs.c.run_id)).all()
+        return [_run_record(r._mapping) for r in rows]
+
+    # -- results -----------------------------------------------------------------------------
+
+    def add_result(self, result: TaskResult) -> bool:
+        """Insert one result in one transaction; ``False`` if the task was already recorded."""
+        with self._write() as conn:
+            return _insert_ignore(conn, S.results, result.to_json())
+
+    def done_task_ids(self, run_id: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(sa.select(S.results.c.task_id).where(
+                S.results.c.run_id == run_id)).scalars())
+
+    def result_counts(self) -> dict[str, int]:
+        q = sa.select(S.results.c.run_id, sa.func.count()).group_by(S.results.c.run_id)
+        with self.engine.connect() as conn:
+            return {r: int(n) for r, n in conn.execute(q).all()}
+
+    def metrics(self, run_id: str) -> dict[str, dict[str, float | None]]:
+        """Task id → metrics of one run (a light read for listings and comparisons)."""
+        q = sa.select(S.results.c.task_id, S.results.c.metrics).where(
+            S.results.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return {t: dict(m or {}) for t, m in conn.execute(q).all()}
+
+    def results(self, run_id: str) -> list[TaskResult]:
+        q = S.results.select().where(S.results.c.run_id == run_id).order_by(
+            S.results.c.task_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        try:
+            return [TaskResult.from_json(dict(r._mapping)) for r in rows]
+        except ResultsFormatError as exc:
+            raise StoreError(f"{self.display}: {exc}") from None
+
+    # -- render cache ------------------------------------------------------------------------
+
+    def get_render(self, key: str) -> CachedRender | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(S.renders.select().where(S.renders.c.code_hash == key)).first()
+        return None if row is None else CachedRender.from_row(dict(row._mapping))
+
+    def put_render(self, entry: CachedRender) -> bool:
+        with self._write() as conn:
+            return _insert_ignore(conn, S.renders, entry.row())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _insert_ignore(conn: Connection, table: sa.Table, row: dict[str, Any]) -> bool:
+    """Insert unless the unique key exists (never a second row); True if inserted."""
+    row = {k: v for k, v in row.items() if k in table.c}
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        return conn.execute(insert(table).values(**row).on_conflict_do_nothing()).rowcount == 1
+    try:
+        with conn.begin_nested():
+            conn.execute(table.insert().values(**row))
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+def _run_row(record: RunRecord) -> dict[str, Any]:
+    row = record.to_json()
+    row["task_limit"] = row.pop("limit")
+    return row
+
+
+def _run_record(mapping: Any) -> RunRecord:
+    d = dict(mapping)
+    d["limit"] = d.pop("task_limit")
+    try:
+        return RunRecord.from_json(d)
+    except ResultsFormatError as exc:
+        raise StoreError(str(exc)) from None

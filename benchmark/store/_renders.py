@@ -1,0 +1,113 @@
+"""The render cache: what trusted code measured for a piece of code, keyed by its hash.
+
+The key is sha256 over a salt and the code.  The salt names everything else
+the measurement depends on: the measurement and Snapshot versions, the manim
+and jepa-manim versions, the frame size, the sandbox mode, and the TeX-cache
+namespace the code ran under (so code run by one submission, whose TeX cache
+it could have poisoned, never serves another submission or the references).
+Bump ``MEASURE_VERSION`` when measurement changes without a version change.
+
+Statuses that depend on the machine rather than the code (``timeout``,
+``memory_exceeded``, ``crashed``) are never cached: such code is re-run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+
+from benchmark._provenance import now_iso
+from benchmark.outcome import MeasuredObject
+from benchmark.render import Renderer, RenderReport
+from benchmark.store._db import CachedRender, Store
+from benchmark.tasks import Box
+
+__all__ = ["MEASURE_VERSION", "UNCACHED_STATUSES", "RenderCache", "RenderLookup",
+           "measured_objects", "render_salt"]
+
+MEASURE_VERSION = 1
+UNCACHED_STATUSES = frozenset({"timeout", "memory_exceeded", "crashed"})
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "none"
+
+
+def render_salt(renderer: Renderer, namespace: str) -> str:
+    """Everything besides the code that a render of it depends on."""
+    from benchmark.sandbox.runtime.wire import SNAPSHOT_VERSION
+
+    w, h = renderer.size
+    return (f"measure-v{MEASURE_VERSION}|snapshot-v{SNAPSHOT_VERSION}"
+            f"|manim-{_version('manim')}|jepa-manim-{_version('jepa-manim')}|{w}x{h}"
+            f"|sandbox-{renderer.sandbox_mode}|ns-{namespace}")
+
+
+@dataclass
+class RenderLookup:
+    """A render (from the cache or fresh) in the form scorers need."""
+
+    entry: CachedRender
+    objects: list[MeasuredObject]
+    frame: np.ndarray | None  # (h, w, 3) uint8 RGB
+    cached: bool
+
+
+class RenderCache:
+    """Renders through the store: a hit costs a row and a PNG read, never a sandbox call.
+
+    The caller renders on a miss (it owns the sandbox) and hands the report to
+    ``record``, which writes the artifacts, then the entry.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @staticmethod
+    def key(code: str, salt: str) -> str:
+        h = hashlib.sha256(salt.encode())
+        h.update(b"\x00")
+        h.update(code.encode("utf-8"))
+        return h.hexdigest()
+
+    def lookup(self, code: str, salt: str) -> RenderLookup | None:
+        entry = self.store.get_render(self.key(code, salt))
+        if entry is None:
+            return None
+        frame = None
+        if entry.frame is not None:
+            try:
+                frame = self.store.artifacts.read_frame(entry.frame)
+            except OSError:
+                return None  # the frame file went missing: render again
+        return RenderLookup(entry, measured_objects(entry), frame, cached=True)
+
+    def record(self, code: str, salt: str, report: RenderReport) -> CachedRender:
+        arts = self.store.artifacts
+        frame = arts.put_frame(report.frame) if report.frame is not None else None
+        snapshot = arts.put_snapshot(report.snapshots[-1]) if report.snapshots else None
+        objects = [{"kind": o.kind, "cls": o.cls, "content": o.content,
+                    "box": [float(v) for v in o.box], "visible": bool(o.visible),
+                    "visible_px": int(o.visible_px)} for o in report.objects]
+        entry = CachedRender(
+            key=self.key(code, salt), salt=salt, status=report.status.value,
+            error=report.error, objects=objects, frame=frame, snapshot=snapshot,
+            keyframes=report.keyframes, sandbox_mode=report.sandbox,
+            stderr_tail=report.stderr_tail[-4000:],
+            timings={k: round(float(v), 6) for k, v in report.timings.items()},
+            created=now_iso())
+        if entry.status not in UNCACHED_STATUSES:
+            self.store.put_render(entry)
+        return entry
+
+
+def measured_objects(entry: CachedRender) -> list[MeasuredObject]:
+    """The scorers' view of a cached render's objects (full-precision boxes)."""
+    return [MeasuredObject(o["kind"], o["content"], Box(*o["box"]), bool(o["visible"]))
+            for o in entry.objects]
