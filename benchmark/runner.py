@@ -136,7 +136,7 @@ def _scoring_json(config: ScoringConfig) -> dict[str, Any]:
 
 
 def _lpips_json(config: ScoringConfig) -> dict[str, Any]:
-    from benchmark.scoring._image import lpips_model
+    from benchmark.scoring import lpips_model
 
     reason = lpips_status(config)
     if reason is not None:
