@@ -25,9 +25,7 @@ import contextlib
 import hashlib
 import json
 import math
-import os
 import secrets
-import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -323,16 +321,8 @@ def _parallel(session: _Session, workers: int, calls: Iterator[Any], renderer: R
 
 
 def _kill_sandboxes(renderer: Renderer) -> None:
-    """SIGKILL every worker's process group, leaving the cleanup to the threads using them.
-
-    ``Renderer.close`` would also close the pipes a busy thread is waiting on,
-    and a wait on a pipe closed under it only ends at the request deadline.
-    """
-    for worker in getattr(renderer.pool, "workers", []):
-        proc = getattr(worker, "proc", None)
-        if proc is not None:
-            with contextlib.suppress(OSError):
-                os.killpg(proc.pid, signal.SIGKILL)
+    """Stop renders in flight at once; the threads using the workers clean up."""
+    renderer.pool.abort()
 
 
 def _generate(submission: Submission, task: Task, seed: int

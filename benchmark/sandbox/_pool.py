@@ -83,6 +83,15 @@ class SandboxPool:
         with self.worker() as w:
             return w.run(data, scene)
 
+    def abort(self) -> None:
+        """Kill every worker now (e.g. on Ctrl-C); renders in flight end as ``crashed``.
+
+        Safe to call from another thread while workers are busy; ``close``
+        afterwards releases the rest.
+        """
+        for w in self.workers:
+            w.kill()
+
     def close(self) -> None:
         for w in self.workers:
             w.stop()

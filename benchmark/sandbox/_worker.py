@@ -175,6 +175,17 @@ class Worker:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def kill(self) -> None:
+        """SIGKILL the server's process group; the thread using it sees a dead worker.
+
+        Unlike ``stop`` it closes nothing, so a thread waiting on this worker's
+        pipe wakes at once (end of file) instead of at the request deadline.
+        """
+        proc = self.proc
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
     def stop(self) -> None:
         if self.proc is None:
             return
