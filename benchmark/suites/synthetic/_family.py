@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 from benchmark.suites.synthetic._geometry import FRAME_X, FRAME_Y, SceneBuilder
 from benchmark.tasks import Box, ObjectSpec, Relation
 
-__all__ = ["FRAME_MARGIN", "Draft", "Family", "apply_where", "inside", "obj", "pick", "pick_offset"]
+__all__ = ["FRAME_MARGIN", "Draft", "Family", "apply_where", "inside", "obj", "pick", "pick_offset",
+           "place_anchor"]
 
 FRAME_MARGIN = 0.15  # every object keeps this far inside the frame
 OVERLAP_TOL = 0.02  # boxes may touch, not overlap by more than this (units)
@@ -42,6 +43,15 @@ def pick_offset(rng: random.Random, xs: Sequence[int], ys: Sequence[int]) -> dic
     """An absolute placement: the centre or a whole-unit offset from it."""
     dx, dy = pick(rng, xs), pick(rng, ys)
     return {"at": "center"} if (dx, dy) == (0, 0) else {"at": [dx, dy]}
+
+
+def place_anchor(b: SceneBuilder, target: str) -> None:
+    """Create an object that anchors the scene: on its ``given`` box, else where stated."""
+    b.create(target)
+    if b.spec(target).given is not None:
+        b.given(target)
+    else:
+        apply_where(b, target, b.place(target))
 
 
 def apply_where(b: SceneBuilder, target: str, where: dict) -> None:

@@ -7,7 +7,15 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
-from benchmark.suites.synthetic._family import Draft, Family, apply_where, obj, pick, pick_offset
+from benchmark.suites.synthetic._family import (
+    Draft,
+    Family,
+    apply_where,
+    obj,
+    pick,
+    pick_offset,
+    place_anchor,
+)
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._prompts import (
     article,
@@ -218,11 +226,7 @@ class NumberLinePoints(Family):
         return Draft(objects, givable=("line",))
 
     def build(self, b: SceneBuilder) -> None:
-        b.create("line")
-        if b.spec("line").given is not None:
-            b.given("line")
-        else:
-            apply_where(b, "line", b.place("line"))
+        place_anchor(b, "line")
         b.play("line")
         dots = [i for i in b.order if i.startswith("dot_")]
         labels = [i for i in b.order if i.startswith("label_")]

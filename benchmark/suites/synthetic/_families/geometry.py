@@ -15,6 +15,7 @@ from benchmark.suites.synthetic._family import (
     obj,
     pick,
     pick_offset,
+    place_anchor,
 )
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._prompts import (
@@ -74,11 +75,7 @@ class LabelledTriangle(Family):
         return Draft(objects, givable=("triangle",))
 
     def build(self, b: SceneBuilder) -> None:
-        b.create("triangle")
-        if b.spec("triangle").given is not None:
-            b.given("triangle")
-        else:
-            apply_where(b, "triangle", b.place("triangle"))
+        place_anchor(b, "triangle")
         labels = [i for i in b.order if i.startswith("vertex_")]
         for i in labels:
             b.create(i)

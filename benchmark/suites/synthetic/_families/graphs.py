@@ -7,7 +7,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from benchmark.suites.synthetic._family import Draft, Family, apply_where, obj, pick, pick_offset
+from benchmark.suites.synthetic._family import (
+    Draft,
+    Family,
+    apply_where,
+    obj,
+    pick,
+    pick_offset,
+    place_anchor,
+)
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._prompts import (
     color_word,
@@ -96,11 +104,7 @@ class EquationOverGraph(Family):
         return Draft(objects, givable=("axes",), notes={"words": fn.words})
 
     def build(self, b: SceneBuilder) -> None:
-        b.create("axes")
-        if b.spec("axes").given is not None:
-            b.given("axes")
-        else:
-            apply_where(b, "axes", b.place("axes"))
+        place_anchor(b, "axes")
         b.create_dependent("graph")
         b.create("equation")
         place = b.place("equation")
@@ -215,11 +219,7 @@ class AxesPlotLabels(Family):
                      notes={"words": [FUNCTIONS[k].words for k in chosen]})
 
     def build(self, b: SceneBuilder) -> None:
-        b.create("axes")
-        if b.spec("axes").given is not None:
-            b.given("axes")
-        else:
-            apply_where(b, "axes", b.place("axes"))
+        place_anchor(b, "axes")
         graphs = [i for i in b.order if i.startswith("graph_")]
         legends = [i for i in b.order if i.startswith("legend_")]
         for g in graphs:

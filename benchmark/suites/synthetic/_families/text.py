@@ -7,7 +7,15 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
-from benchmark.suites.synthetic._family import Draft, Family, apply_where, obj, pick, pick_offset
+from benchmark.suites.synthetic._family import (
+    Draft,
+    Family,
+    apply_where,
+    obj,
+    pick,
+    pick_offset,
+    place_anchor,
+)
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._prompts import say, say_where, sentences
 from benchmark.suites.synthetic._sizes import brace_key, object_key
@@ -68,11 +76,7 @@ class TitleAndBullets(Family):
         return Draft(objects, givable=("title",))
 
     def build(self, b: SceneBuilder) -> None:
-        b.create("title")
-        if b.spec("title").given is not None:
-            b.given("title")
-        else:
-            apply_where(b, "title", b.place("title"))
+        place_anchor(b, "title")
         items = [i for i in b.order if i.startswith("item_")]
         for i in items:
             b.create(i)
@@ -194,11 +198,7 @@ class EquationChain(Family):
     def build(self, b: SceneBuilder) -> None:
         lines = [i for i in b.order if i.startswith("line_")]
         if "title" in b.specs:
-            b.create("title")
-            if b.spec("title").given is not None:
-                b.given("title")
-            else:
-                apply_where(b, "title", b.place("title"))
+            place_anchor(b, "title")
         for i in lines:
             b.create(i)
         b.arrange("chain", lines, "DOWN", buff=self.LINE_BUFF, aligned_edge="LEFT")
@@ -306,11 +306,7 @@ class BraceAnnotation(Family):
         return Draft(objects, givable=("equation",))
 
     def build(self, b: SceneBuilder) -> None:
-        b.create("equation")
-        if b.spec("equation").given is not None:
-            b.given("equation")
-        else:
-            apply_where(b, "equation", b.place("equation"))
+        place_anchor(b, "equation")
         b.play("equation")
         for brace, label in (("brace", "label"), ("brace_2", "label_2")):
             if brace not in b.specs:
