@@ -26,7 +26,14 @@ from typing import ClassVar
 
 from baselines._helpers import HELPERS, helper_source
 from baselines._plan import Cluster, Plan, plan_layout
-from benchmark.compose import ComposeError, create_expr, dependencies, py_names
+from benchmark.compose import (
+    ComposeError,
+    Placement,
+    create_expr,
+    dependencies,
+    place_code,
+    py_names,
+)
 from benchmark.submission import Generation, Submission
 from benchmark.tasks import Box, ObjectSpec, Task
 
@@ -85,17 +92,8 @@ class _Writer:
         self.emit(f"{self.names[spec.id]} = {expr}")
 
     def place_given(self, spec: ObjectSpec, box: Box) -> None:
-        n = self.names[spec.id]
-        w, h = box.width, box.height
-        if w > 1e-3 and h > 1e-3:
-            self.emit(f"{n}.scale(min({w:.4f} / max({n}.width, 1e-6), "
-                      f"{h:.4f} / max({n}.height, 1e-6)))")
-        elif w > 1e-3:
-            self.emit(f"{n}.scale_to_fit_width({w:.4f})")
-        elif h > 1e-3:
-            self.emit(f"{n}.scale_to_fit_height({h:.4f})")
-        cx, cy = box.center
-        self.emit(f"{n}.move_to([{cx:.4f}, {cy:.4f}, 0])")
+        for line in place_code(self.names[spec.id], Placement.of_box(box)):
+            self.emit(line)
 
     def arrow(self, spec: ObjectSpec) -> None:
         """``arrow_between`` with the keyword arguments the shared vocabulary writes."""

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from benchmark.tasks import Box, ObjectSpec, Task
 
 __all__ = ["DEPENDENT_KINDS", "SHAPES", "ComposeError", "Placement", "arrow_sides",
-           "compose_scene", "create_expr", "dependencies", "py_names"]
+           "compose_scene", "create_expr", "dependencies", "place_code", "py_names"]
 
 DEPENDENT_KINDS = ("graph", "arrow", "brace")
 SHAPES = ("Circle", "Square", "Rectangle", "Triangle", "Dot", "Ellipse", "RegularPolygon",
@@ -222,9 +222,10 @@ def _order(objects: list[ObjectSpec]) -> list[ObjectSpec]:
     return out
 
 
-def _place(name: str, kind: str, pl: Placement) -> str:
+def place_code(name: str, pl: Placement) -> list[str]:
+    """Statements that scale ``name`` into the placement's size (if any) and centre it."""
     parts = []
-    if pl.width is not None and pl.height is not None and kind not in DEPENDENT_KINDS:
+    if pl.width is not None and pl.height is not None:
         w, h = max(pl.width, 0.0), max(pl.height, 0.0)
         if w > 1e-3 and h > 1e-3:
             parts.append(f"{name}.scale(min({w:.4f} / max({name}.width, 1e-6), "
@@ -234,7 +235,13 @@ def _place(name: str, kind: str, pl: Placement) -> str:
         elif h > 1e-3:
             parts.append(f"{name}.scale_to_fit_height({h:.4f})")
     parts.append(f"{name}.move_to([{pl.cx:.4f}, {pl.cy:.4f}, 0])")
-    return "\n".join("        " + s for s in parts)
+    return parts
+
+
+def _place(name: str, kind: str, pl: Placement) -> str:
+    if kind in DEPENDENT_KINDS:
+        pl = Placement(pl.cx, pl.cy)
+    return "\n".join("        " + s for s in place_code(name, pl))
 
 
 def compose_scene(task: Task, placements: Mapping[str, Placement],

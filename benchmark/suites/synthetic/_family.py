@@ -20,7 +20,7 @@ from benchmark.suites.synthetic._geometry import FRAME_X, FRAME_Y, SceneBuilder
 from benchmark.tasks import Box, ObjectSpec, Relation
 
 __all__ = ["FRAME_MARGIN", "Draft", "Family", "apply_where", "inside", "obj", "pick", "pick_offset",
-           "place_anchor"]
+           "place_anchor", "place_title"]
 
 FRAME_MARGIN = 0.15  # every object keeps this far inside the frame
 OVERLAP_TOL = 0.02  # boxes may touch, not overlap by more than this (units)
@@ -52,6 +52,14 @@ def place_anchor(b: SceneBuilder, target: str) -> None:
         b.given(target)
     else:
         apply_where(b, target, b.place(target))
+
+
+def place_title(b: SceneBuilder) -> None:
+    """The optional title: created where the prompt puts it, then shown."""
+    if "title" in b.specs:
+        b.create("title")
+        apply_where(b, "title", b.place("title"))
+        b.play("title")
 
 
 def apply_where(b: SceneBuilder, target: str, where: dict) -> None:

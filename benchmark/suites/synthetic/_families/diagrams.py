@@ -15,6 +15,7 @@ from benchmark.suites.synthetic._family import (
     obj,
     pick,
     pick_offset,
+    place_title,
 )
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._prompts import join_list, say, say_where, sentences
@@ -95,10 +96,7 @@ class Flowchart(Family):
             if i > 1:
                 b.play(f"arrow_{i - 1}")
             b.play(f"box_{i}", f"step_{i}")
-        if "title" in b.specs:
-            b.create("title")
-            apply_where(b, "title", b.place("title"))
-            b.play("title")
+        place_title(b)
         b.wait()
 
     def valid(self, b: SceneBuilder) -> bool:

@@ -16,6 +16,7 @@ from benchmark.suites.synthetic._family import (
     pick,
     pick_offset,
     place_anchor,
+    place_title,
 )
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._prompts import (
@@ -213,10 +214,7 @@ class ShapesRow(Family):
                       buff=self.NAME_BUFF)
         if names:
             b.play(*names)
-        if "title" in b.specs:
-            b.create("title")
-            apply_where(b, "title", b.place("title"))
-            b.play("title")
+        place_title(b)
         b.wait()
 
     def prompt(self, rng: random.Random, objects: Sequence[ObjectSpec],
@@ -326,10 +324,7 @@ class Venn(Family):
                 b.group("venn", ["set_a", "set_b"])
             b.move_to("both", "venn")
             b.play("both")
-        if "title" in b.specs:
-            b.create("title")
-            apply_where(b, "title", b.place("title"))
-            b.play("title")
+        place_title(b)
         b.wait()
 
     def valid(self, b: SceneBuilder) -> bool:

@@ -15,6 +15,7 @@ from benchmark.suites.synthetic._family import (
     pick,
     pick_offset,
     place_anchor,
+    place_title,
 )
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._prompts import (
@@ -114,10 +115,7 @@ class EquationOverGraph(Family):
             apply_where(b, "equation", place)
         b.play("axes", "graph")
         b.play("equation")
-        if "title" in b.specs:
-            b.create("title")
-            apply_where(b, "title", b.place("title"))
-            b.play("title")
+        place_title(b)
         b.wait()
 
     def prompt(self, rng: random.Random, objects: Sequence[ObjectSpec],

@@ -15,6 +15,7 @@ from benchmark.suites.synthetic._family import (
     pick,
     pick_offset,
     place_anchor,
+    place_title,
 )
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._prompts import say, say_where, sentences
@@ -315,10 +316,7 @@ class BraceAnnotation(Family):
             b.create(label)
             b.next_to(label, brace, BRACE_SIDE[b.place(label)["rel"]], buff=self.LABEL_BUFF)
             b.play(brace, label)
-        if "title" in b.specs:
-            b.create("title")
-            apply_where(b, "title", b.place("title"))
-            b.play("title")
+        place_title(b)
         b.wait()
 
     def prompt(self, rng: random.Random, objects: Sequence[ObjectSpec],
