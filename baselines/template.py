@@ -98,6 +98,9 @@ class _Writer:
     def arrow(self, spec: ObjectSpec) -> None:
         """``arrow_between`` with the keyword arguments the shared vocabulary writes."""
         name = self.names[spec.id]
+        if not all(str(spec.params.get(k)) in self.names for k in ("from", "to")):
+            self.create(spec)  # an arrow that joins no stated objects
+            return
         expr = create_expr(spec, self.names)
         a, b = (self.names[str(spec.params[k])] for k in ("from", "to"))
         prefix = f"Arrow({a}.get_right(), {b}.get_left(), "

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -185,6 +186,25 @@ class _Session:
         return RenderLookup(entry, measured_objects(entry), frame, cached=False)
 
     # -- references ----------------------------------------------------------------------
+
+    def reference_files(self, tasks: list[Task], root: Path | None) -> None:
+        """Reference frames shipped as files (tasks without reference code, e.g. 3b1b)."""
+        for task in tasks:
+            rel = task.reference.frame
+            if task.reference.code is not None or not rel:
+                continue
+            path = (root or Path.cwd()) / rel
+            try:
+                from PIL import Image
+
+                with Image.open(path) as im:
+                    frame = np.asarray(im.convert("RGB"), dtype=np.uint8)
+            except (OSError, ValueError) as exc:
+                raise RunnerError(f"task {task.id}: cannot read its reference frame "
+                                  f"{path}: {exc}") from None
+            self.references[task.id] = CachedRender(
+                key=f"file:{rel}", salt="", status="ok",
+                frame=self.store.artifacts.put_frame(frame))
 
     def render_references(self, tasks: list[Task], renderer: Renderer) -> None:
         """Look up (or render, in the reference namespace) every task's reference code."""
@@ -434,6 +454,7 @@ def run_benchmark(submission: Submission, suite: Suite, store: Store,
         stats.skipped = len(suite) - len(pending)
         session = _Session(store, record, options, stats)
         session.renderer = renderer
+        session.reference_files(pending, suite.root)
         try:
             with Renderer(replace(options.sandbox, namespace=REFERENCE_NAMESPACE),
                           jobs=options.jobs) as ref_renderer:

@@ -1,4 +1,4 @@
-"""Tasks and suites: the typed core and Task JSON v1, the on-disk format.
+"""Tasks and suites: the typed core and Task JSON v2, the on-disk format.
 
 A task is a prompt plus the objects to show, with a reference layout (boxes in
 scene units: the frame is 14.222… × 8 units, centred at the origin, y up) and
@@ -6,6 +6,11 @@ the reference code that produced it.  One task per line in a ``.jsonl`` file;
 every line is validated on load and a malformed one is reported with its file,
 line and field.  The shape is a public promise: change it only by bumping
 ``TASK_FORMAT_VERSION``.
+
+v2 (from v1) adds an optional ``source`` object: where a task came from (a
+video, scene and keyframe, and how confidently its prompt was aligned), and
+lets ``reference.frame`` stand without ``reference.code`` — a path relative to
+the task file.  Every v1 file is a valid v2 file.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ __all__ = ["KINDS", "RELATIONS", "TASK_FORMAT_VERSION", "Box", "Layout", "Object
            "PlacedObject", "Reference", "Relation", "Suite", "Task", "TaskFormatError",
            "canonical_json", "dump_tasks", "load_tasks", "parse_task"]
 
-TASK_FORMAT_VERSION = 1
+TASK_FORMAT_VERSION = 2
 
 KINDS = ("tex", "text", "axes", "graph", "shape", "arrow", "matrix", "brace",
          "number_line", "image", "other")
@@ -135,6 +140,7 @@ class Task:
     objects: list[ObjectSpec]
     relations: list[Relation]
     reference: Reference
+    source: dict[str, Any] = field(default_factory=dict)  # provenance (v2), never scored
 
     def object(self, object_id: str) -> ObjectSpec:
         for o in self.objects:
@@ -163,11 +169,14 @@ class Task:
         }
         if self.reference.keyframes is not None:
             ref["keyframes"] = self.reference.keyframes
-        return {"id": self.id, "suite": self.suite, "split": self.split,
-                "family": self.family, "difficulty": self.difficulty, "prompt": self.prompt,
-                "objects": [obj(o) for o in self.objects],
-                "relations": [{"a": r.a, "rel": r.rel, "b": r.b} for r in self.relations],
-                "reference": ref}
+        d = {"id": self.id, "suite": self.suite, "split": self.split,
+             "family": self.family, "difficulty": self.difficulty, "prompt": self.prompt,
+             "objects": [obj(o) for o in self.objects],
+             "relations": [{"a": r.a, "rel": r.rel, "b": r.b} for r in self.relations],
+             "reference": ref}
+        if self.source:
+            d["source"] = self.source
+        return d
 
     def content_hash(self) -> str:
         return hashlib.sha256(canonical_json(self.to_json()).encode()).hexdigest()
@@ -193,6 +202,7 @@ class Suite:
     version: str
     split: str
     tasks: list[Task]
+    root: Path | None = None  # where reference frames' relative paths start (not hashed)
 
     @property
     def hash(self) -> str:
@@ -308,8 +318,11 @@ def parse_task(d: Any) -> Task:
     keyframes = ref.get("keyframes")
     if keyframes is not None and (not isinstance(keyframes, int) or isinstance(keyframes, bool)):
         raise TaskFormatError("reference.keyframes: expected an integer or null")
+    source = d.get("source") or {}
+    if not isinstance(source, dict):
+        raise TaskFormatError("source: expected an object")
     return Task(tid, suite, split, family, difficulty, prompt, objects, relations,
-                Reference(layout, code, frame, keyframes))
+                Reference(layout, code, frame, keyframes), source)
 
 
 def load_tasks(path: Path | str) -> list[Task]:

@@ -35,6 +35,7 @@ class SuiteSource(Protocol):
 
 suites: Registry[SuiteSource] = Registry("suite", "jepa_manim.suites")
 suites.add("synthetic", "benchmark.suites.synthetic:SOURCE")
+suites.add("3b1b", "benchmark.suites.threeb1b.source:SOURCE")
 
 
 def _source(name: str) -> SuiteSource:
@@ -60,7 +61,8 @@ def _load_file(path: Path, limit: int | None) -> Suite:
     if limit is not None:
         tasks = tasks[:limit]
     splits = {t.split for t in tasks}
-    return Suite(path.stem, "file", splits.pop() if len(splits) == 1 else "mixed", tasks)
+    return Suite(path.stem, "file", splits.pop() if len(splits) == 1 else "mixed", tasks,
+                 root=path.parent)
 
 
 def load_suite(name: str, split: str = "test", limit: int | None = None,

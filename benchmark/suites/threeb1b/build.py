@@ -1,0 +1,344 @@
+"""``prepare 3b1b``: from the user's checkouts to a suite folder, with a yield report.
+
+match videos (code ↔ captions) → run their scenes headless (ManimGL) →
+meaningful objects per snapshot → narration aligned to each keyframe →
+reference frame re-drawn by the trusted Cairo rasteriser → tasks, split into
+``dev`` and ``test`` by video.  Nothing from the checkouts is written anywhere
+but the output folder on the user's machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmark.sandbox.runtime import wire
+from benchmark.snapshot import SnapshotError, decode_snapshot
+from benchmark.suites.threeb1b import narration
+from benchmark.suites.threeb1b.errors import PrepareError
+from benchmark.suites.threeb1b.extract import (
+    EXTRACT_VERSION,
+    SceneRun,
+    extract_files,
+    manimgl_version,
+)
+from benchmark.suites.threeb1b.matching import VideoMatch, match_videos
+from benchmark.suites.threeb1b.objects import GLObject, gl_objects, is_three_d, scene_header
+from benchmark.suites.threeb1b.params import object_params
+from benchmark.suites.threeb1b.source import SPLITS, SUITE
+from benchmark.tasks import (
+    TASK_FORMAT_VERSION,
+    Box,
+    ObjectSpec,
+    PlacedObject,
+    Reference,
+    Suite,
+    Task,
+    dump_tasks,
+)
+
+__all__ = ["BUILDER_VERSION", "PrepareOptions", "YieldReport", "prepare"]
+
+BUILDER_VERSION = "1"
+MIN_OBJECTS, MAX_OBJECTS = 2, 15
+MIN_VISIBLE_PX = 20
+
+
+@dataclass
+class PrepareOptions:
+    videos: Path
+    captions: Path
+    out: Path
+    years: tuple[int, int] | None = (2021, 2024)
+    limit_videos: int | None = None
+    jobs: int = 2
+    scene_timeout: float = 30.0
+    max_waits: int = 40
+    max_per_scene: int = 3
+    test_share: float = 0.5
+
+
+@dataclass
+class YieldReport:
+    videos_matched: int = 0
+    match_methods: dict[str, int] = field(default_factory=dict)
+    unmatched_captions: int = 0
+    files: int = 0
+    scenes_tried: int = 0
+    scenes_ok: int = 0
+    scene_failures: dict[str, int] = field(default_factory=dict)
+    scenes_with_snapshots: int = 0
+    snapshots: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    tasks: int = 0
+    tasks_by_split: dict[str, int] = field(default_factory=dict)
+    videos_with_tasks: int = 0
+    per_video: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Candidate:
+    video: str
+    run: SceneRun
+    wait: int
+    payload: bytes
+    objects: list[GLObject]
+
+
+def _git(path: Path) -> dict[str, Any]:
+    def out(*args: str) -> str | None:
+        try:
+            p = subprocess.run(["git", "-C", str(path), *args], capture_output=True,
+                               text=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return p.stdout.strip() if p.returncode == 0 else None
+
+    commit = out("rev-parse", "HEAD")
+    dirty = out("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(dirty) if dirty is not None else None}
+
+
+def split_of(video_id: str, test_share: float) -> str:
+    """``test`` or ``dev`` for a video: a stable function of its id alone."""
+    h = int(hashlib.sha256(video_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "test" if h < test_share else "dev"
+
+
+def _assign_files(matches: list[VideoMatch]) -> dict[str, str]:
+    """Each code file goes to exactly one video (the most confident match claiming it)."""
+    owner: dict[str, tuple[float, str]] = {}
+    for m in matches:
+        for f in m.code_files:
+            cur = owner.get(f)
+            if cur is None or (m.confidence, m.video_id) > cur:
+                owner[f] = (m.confidence, m.video_id)
+    return {f: v for f, (_, v) in owner.items()}
+
+
+def _signature(objs: list[GLObject]) -> tuple:
+    return tuple(sorted((o.kind, o.content, *(round(v / 0.05) for v in o.box)) for o in objs))
+
+
+def _spread(items: list[Any], k: int) -> list[Any]:
+    if len(items) <= k:
+        return items
+    idx = sorted({round(i * (len(items) - 1) / (k - 1)) for i in range(k)}) if k > 1 else [
+        len(items) - 1]
+    return [items[i] for i in idx]
+
+
+def _candidates(video: str, runs: list[SceneRun], opts: PrepareOptions,
+                drops: Counter) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    seen: set[tuple] = set()
+    for run in runs:
+        if run.frames is None:
+            continue
+        try:
+            frames = wire.split_frames(run.frames.read_bytes(), 10_000)
+        except (OSError, ValueError):
+            drops["unreadable_snapshots"] += 1
+            continue
+        mine: list[_Candidate] = []
+        for kind, payload in frames:
+            if kind != wire.KIND_SNAPSHOT:
+                continue
+            try:
+                snap = decode_snapshot(payload)
+                header = scene_header(payload)
+            except (SnapshotError, ValueError) as exc:
+                drops["invalid_snapshot"] += 1
+                del exc
+                continue
+            if is_three_d(snap):
+                drops["three_d"] += 1
+                continue
+            objs = gl_objects(snap)
+            if len(objs) < MIN_OBJECTS:
+                drops["fewer_than_2_objects"] += 1
+                continue
+            if len(objs) > MAX_OBJECTS:
+                drops["more_than_15_objects"] += 1
+                continue
+            sig = _signature(objs)
+            if sig in seen:
+                drops["same_layout_as_earlier_wait"] += 1
+                continue
+            seen.add(sig)
+            mine.append(_Candidate(video, run, int(header.get("wait", 0) or 0), payload, objs))
+        keep = _spread(mine, opts.max_per_scene)
+        drops["over_per_scene_cap"] += len(mine) - len(keep)
+        out.extend(keep)
+    return out
+
+
+def _slug(s: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in s).strip("-").lower()
+
+
+def _png(frame: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(frame[..., :3])).save(buf, format="PNG",
+                                                                 compress_level=6)
+    return buf.getvalue()
+
+
+def _difficulty(n: int) -> str:
+    return "easy" if n <= 4 else "medium" if n <= 8 else "hard"
+
+
+def _task(c: _Candidate, objs: list[GLObject], align: narration.Alignment | None,
+          split: str, frame_rel: str, match: VideoMatch) -> Task:
+    ids = [f"o{i + 1}" for i in range(len(objs))]
+    boxes = [Box(*o.box).rounded() for o in objs]
+    specs = [ObjectSpec(ids[i], o.kind, o.content, object_params(i, objs, ids))
+             for i, o in enumerate(objs)]
+    layout = [PlacedObject(ids[i], o.kind, o.content, boxes[i]) for i, o in enumerate(objs)]
+    prompt = align.text.strip() if align is not None and align.text.strip() else (
+        "Lay out the objects of this scene.")
+    source = {
+        "video": c.video, "file": c.run.file, "scene": c.run.scene, "wait": c.wait,
+        "match_confidence": round(match.confidence, 3),
+        "alignment_confidence": round(align.confidence, 3) if align else 0.0,
+        "sentences": [align.first, align.last] if align else None,
+    }
+    tid = f"3b1b-{_slug(c.video)}-{_slug(Path(c.run.file).stem)}-{c.run.scene}-w{c.wait:02d}"
+    return Task(tid, SUITE, split, c.video, _difficulty(len(objs)), prompt, specs, [],
+                Reference(layout, None, frame_rel, None), source)
+
+
+def prepare(opts: PrepareOptions, *, progress: bool = True,
+            log: Callable[[str], Any] = print) -> YieldReport:
+    """Build the suite into ``opts.out``; returns (and writes) the yield report."""
+    t0 = time.perf_counter()
+    report = YieldReport()
+    matched = match_videos(opts.videos, opts.captions, opts.years)
+    matches = matched.matches[: opts.limit_videos] if opts.limit_videos else matched.matches
+    if not matches:
+        raise PrepareError(f"no video in {opts.captions} matches code in {opts.videos}"
+                           + (f" for {opts.years[0]}-{opts.years[1]}" if opts.years else ""))
+    report.videos_matched = len(matches)
+    report.match_methods = dict(Counter(m.method for m in matches))
+    report.unmatched_captions = len(matched.unmatched_captions)
+    owner = _assign_files(matches)
+    files = sorted(owner)
+    report.files = len(files)
+    opts.out.mkdir(parents=True, exist_ok=True)
+
+    from benchmark._progress import progress_bar
+
+    with progress_bar(len(files), "3b1b files", progress) as bar:
+        runs = extract_files(opts.videos, files, opts.out / ".extract-cache", jobs=opts.jobs,
+                             scene_timeout=opts.scene_timeout, max_waits=opts.max_waits,
+                             on_file=lambda rel, r: bar.update(1))
+    statuses = Counter(r.status for r in runs)
+    report.scenes_tried = len(runs)
+    report.scenes_ok = statuses.get("ok", 0)
+    report.scene_failures = {k: v for k, v in sorted(statuses.items()) if k != "ok"}
+    report.scenes_with_snapshots = sum(1 for r in runs if r.snapshots)
+    report.snapshots = sum(r.snapshots for r in runs)
+
+    from benchmark.measure.raster import Rasteriser
+
+    raster = Rasteriser()
+    drops: Counter = Counter()
+    by_video: dict[str, list[SceneRun]] = {}
+    for r in sorted(runs, key=lambda r: (r.file, r.line, r.scene)):
+        by_video.setdefault(owner[r.file], []).append(r)
+    frames_dir = opts.out / "frames"
+    frames_dir.mkdir(exist_ok=True)
+    tasks: list[Task] = []
+    split_map: dict[str, str] = {}
+    with progress_bar(len(matches), "3b1b tasks", progress) as bar:
+        for m in matches:
+            split = split_of(m.video_id, opts.test_share)
+            split_map[m.video_id] = split
+            cands = _candidates(m.video_id, by_video.get(m.video_id, []), opts, drops)
+            aligns = _align(m, cands)
+            made = 0
+            confs = []
+            for c in cands:
+                res = raster.render(decode_snapshot(c.payload), [o.semantic() for o in c.objects])
+                objs = [o for o, px in zip(c.objects, res.visible_px, strict=True)
+                        if px >= MIN_VISIBLE_PX]
+                if len(objs) < MIN_OBJECTS:
+                    drops["fewer_than_2_visible_objects"] += 1
+                    continue
+                if len(objs) < len(c.objects):
+                    res = raster.render(decode_snapshot(c.payload),
+                                        [o.semantic() for o in objs])
+                align = aligns.get(_key(c))
+                data = _png(res.frame)
+                rel = f"frames/{hashlib.sha256(data).hexdigest()[:20]}.png"
+                if not (opts.out / rel).is_file():
+                    (opts.out / rel).write_bytes(data)
+                tasks.append(_task(c, objs, align, split, rel, m))
+                confs.append(align.confidence if align else 0.0)
+                made += 1
+            report.per_video[m.video_id] = {
+                "split": split, "method": m.method, "match_confidence": m.confidence,
+                "files": sum(1 for f in files if owner[f] == m.video_id),
+                "scenes": len(by_video.get(m.video_id, [])),
+                "scenes_ok": sum(1 for r in by_video.get(m.video_id, []) if r.status == "ok"),
+                "tasks": made,
+                "mean_alignment": round(float(np.mean(confs)), 3) if confs else None}
+            bar.update(1)
+    report.dropped = dict(sorted(drops.items()))
+    report.tasks = len(tasks)
+    report.videos_with_tasks = sum(1 for v in report.per_video.values() if v["tasks"])
+    hashes = {}
+    for split in SPLITS:
+        part = [t for t in tasks if t.split == split]
+        report.tasks_by_split[split] = len(part)
+        dump_tasks(part, opts.out / f"{split}.jsonl")
+        hashes[split] = Suite(SUITE, BUILDER_VERSION, split, part).hash
+    report.seconds = round(time.perf_counter() - t0, 1)
+    manifest = {
+        "suite": SUITE, "builder_version": BUILDER_VERSION, "extract_version": EXTRACT_VERSION,
+        "task_format": TASK_FORMAT_VERSION, "manimgl": manimgl_version(),
+        "videos": {"path": str(opts.videos.resolve()), **_git(opts.videos)},
+        "captions": {"path": str(opts.captions.resolve()), **_git(opts.captions)},
+        "years": list(opts.years) if opts.years else None,
+        "options": {"limit_videos": opts.limit_videos, "scene_timeout": opts.scene_timeout,
+                    "max_waits": opts.max_waits, "max_per_scene": opts.max_per_scene,
+                    "test_share": opts.test_share},
+        "split_rule": "sha256(video id)[:8] / 0xffffffff < test_share → test",
+        "splits": split_map, "hashes": hashes, "yield": report.to_json(),
+    }
+    (opts.out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True)
+                                            + "\n")
+    return report
+
+
+def _key(c: _Candidate) -> str:
+    return f"{c.run.file}::{c.run.scene}::{c.wait}"
+
+
+def _align(m: VideoMatch, cands: list[_Candidate]) -> dict[str, narration.Alignment]:
+    if not cands:
+        return {}
+    try:
+        sentences = narration.load_sentences(m.captions_dir)
+    except PrepareError:
+        return {}
+    scenes = [narration.SceneText(_key(c), tuple(o.content for o in c.objects
+                                                 if o.kind in ("tex", "text")))
+              for c in cands]
+    return {a.key: a for a in narration.align_scenes(sentences, scenes)}

@@ -1,0 +1,409 @@
+"""Run the ManimGL scenes of one 3b1b source file headless and write Snapshots.
+
+This script is started as a subprocess by :mod:`benchmark.suites.threeb1b.extract`
+(never imported by the harness): it imports ``manimlib`` and the user's checkout,
+so it runs outside the trusted process.  For each scene of the file it forks a
+child (the imports are paid once per file), which
+
+* builds the scene with animations skipped and a headless EGL context
+  (``PYGLET_HEADLESS=1``, Mesa's software rasteriser works on a CPU),
+* hooks ``Scene.wait`` so every wait writes one Snapshot — the same wire format
+  as the sandbox's (:mod:`benchmark.sandbox.runtime.wire`) — with quadratic
+  Bezier curves converted to cubic ones and every point normalised to the
+  camera frame (a zoomed or panned frame becomes the standard 14.2 × 8 frame),
+* stops at the first wait whose camera is rotated (a 3D scene) or after
+  ``--max-waits`` waits.
+
+Per scene it writes ``OUT/<Scene>.jmw`` (frames) and appends one JSON line to
+``OUT/results.jsonl`` with the status and error, so a killed driver keeps what
+it finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FRAME_HEIGHT = 8.0
+FRAME_WIDTH = 8.0 * 16 / 9
+MAX_MEMBERS = 20_000
+
+
+class StopScene(Exception):
+    """Raised from the wait hook once the scene has given what we need."""
+
+
+def _args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    p.add_argument("--root", required=True, help="the videos checkout")
+    p.add_argument("--file", required=True, help="source file, relative to --root")
+    p.add_argument("--out", required=True)
+    p.add_argument("--config", required=True, help="custom_config.yml to use")
+    p.add_argument("--scenes", default="", help="comma-separated; default: all")
+    p.add_argument("--scene-timeout", type=float, default=60.0)
+    p.add_argument("--max-waits", type=int, default=40)
+    p.add_argument("--memory-mb", type=int, default=6144)
+    return p.parse_args(argv)
+
+
+# -- snapshot encoding (child side) ------------------------------------------------------
+def _cubic_points(points: np.ndarray) -> np.ndarray:
+    """ManimGL's quadratic path (a0 h0 a1 h1 a2 …) as manim CE cubic quadruples."""
+    if len(points) < 3:
+        return np.zeros((0, 3))
+    n = (len(points) - 1) // 2
+    a0 = points[0 : 2 * n : 2]
+    h = points[1 : 2 * n : 2]
+    a1 = points[2 : 2 * n + 1 : 2]
+    # A null curve whose handle sits on its start joins two subpaths: drop it.
+    joins = (a0 == h).all(1) & (np.abs(h - a1) > 1e-4).any(1)
+    keep = ~joins
+    a0, h, a1 = a0[keep], h[keep], a1[keep]
+    c1 = a0 + 2.0 / 3.0 * (h - a0)
+    c2 = a1 + 2.0 / 3.0 * (h - a1)
+    return np.stack([a0, c1, c2, a1], axis=1).reshape(-1, 3)
+
+
+class Encoder:
+    def __init__(self, manimlib: Any, wire: Any) -> None:
+        self.wire = wire
+        self.VMobject = manimlib.VMobject
+        self.Mobject = manimlib.Mobject
+        self.ImageMobject = manimlib.ImageMobject
+
+    def frame_info(self, scene: Any) -> dict[str, Any]:
+        frame = scene.camera.frame
+        euler = [float(v) for v in frame.get_euler_angles()]
+        return {"center": [float(v) for v in frame.get_center()],
+                "width": float(frame.get_width()), "height": float(frame.get_height()),
+                "euler": euler}
+
+    def encode(self, scene: Any, wait_index: int, info: dict[str, Any]) -> bytes:
+        frame = scene.camera.frame
+        center = np.asarray(frame.get_center(), dtype=float)
+        scale = FRAME_HEIGHT / float(frame.get_height() or FRAME_HEIGHT)
+        members: list[dict[str, Any]] = []
+        arrays: list[np.ndarray] = []
+        seen: set[int] = set()
+
+        def add(a: Any, dtype: str = "<f8") -> int:
+            arrays.append(np.ascontiguousarray(np.asarray(a, dtype=dtype)))
+            return len(arrays) - 1
+
+        def visit(mob: Any, parent: int, depth: int) -> None:
+            if id(mob) in seen or len(members) >= MAX_MEMBERS or depth > 64:
+                return
+            seen.add(id(mob))
+            index = len(members)
+            members.append(self.describe(mob, parent, add, center, scale))
+            for sub in list(getattr(mob, "submobjects", []) or []):
+                visit(sub, index, depth + 1)
+
+        for mob in list(scene.mobjects):
+            if mob is frame:
+                continue
+            visit(mob, -1, 0)
+        bg = scene.camera.background_rgba
+        header = {"class": type(scene).__name__,
+                  "background": [round(255 * min(max(float(v), 0.0), 1.0)) for v in bg],
+                  "wait": wait_index, "time": float(getattr(scene, "time", 0.0)),
+                  "plays": int(getattr(scene, "num_plays", 0)), **info}
+        return self.wire.encode_snapshot(header, members, arrays)
+
+    def describe(self, mob: Any, parent: int, add: Any, center: np.ndarray,
+                 scale: float) -> dict[str, Any]:
+        cls = type(mob)
+        mro = [c.__name__ for c in cls.__mro__][:64]
+        rec: dict[str, Any] = {"parent": parent, "cls": cls.__name__, "mro": mro,
+                               "z": float(getattr(mob, "z_index", 0) or 0)}
+        try:
+            raw = np.asarray(mob.get_points(), dtype=float)
+        except Exception:
+            raw = np.zeros((0, 3))
+        if raw.ndim != 2 or (raw.size and raw.shape[1] != 3) or not np.isfinite(raw).all():
+            raw = np.zeros((0, 3))
+        is_vm = isinstance(mob, self.VMobject)
+        pts = _cubic_points(raw) if is_vm else raw
+        if len(pts):
+            pts = pts.copy()
+            pts[:, :2] = (pts[:, :2] - center[:2]) * scale
+            pts[:, 2] = pts[:, 2] * scale
+        rec["points"] = add(pts)
+        for attr, key in (("tex_string", "tex_string"), ("string", "tex_string"),
+                          ("text", "text")):
+            value = getattr(mob, attr, None)
+            if isinstance(value, str) and key not in rec:
+                if attr == "string" and "MarkupText" in mro:
+                    key = "text"
+                rec[key] = value[:10_000]
+        if "DecimalNumber" in mro and hasattr(mob, "number"):
+            try:
+                rec["number"] = float(np.real(mob.number))
+            except (TypeError, ValueError):
+                pass
+        if is_vm and len(pts):
+            data = mob.data
+            rec["draw"] = self.wire.DRAW_VECTOR
+            rec["fill"] = add(np.clip(data["fill_rgba"][:1], 0, 1))
+            rec["stroke"] = add(np.clip(data["stroke_rgba"][:1], 0, 1))
+            rec["bg_stroke"] = add(np.zeros((1, 4)))
+            width = float(data["stroke_width"][0, 0]) if len(data) else 0.0
+            rec["stroke_width"] = max(0.0, min(width, 1e3))
+            rec["bg_stroke_width"] = 0.0
+            rec["joint"] = "AUTO"
+            rec["cap"] = "ROUND"
+        else:
+            rec["draw"] = self.wire.DRAW_NONE
+        return rec
+
+
+# -- running one scene (in a forked child) ---------------------------------------------------
+def _patch(manimlib: Any) -> None:
+    """Headless context, and the fixes the 3b1b code needs on a current ManimGL."""
+    import moderngl
+
+    original = moderngl.create_standalone_context
+
+    def standalone(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("backend", "egl")
+        return original(*args, **kwargs)
+
+    moderngl.create_standalone_context = standalone
+
+    # The old SingleStringTex never hands its SVG to SVGMobject (``Must specify
+    # either a file_name or svg_string``): compile it first and pass it along.
+    try:
+        from manimlib.mobject.svg import old_tex_mobject
+        from manimlib.utils.tex_file_writing import latex_to_svg
+    except ImportError:
+        return
+    sst = old_tex_mobject.SingleStringTex
+    init = sst.__init__
+
+    def sst_init(self: Any, tex_string: str, *args: Any, **kwargs: Any) -> None:
+        if "svg_string" not in kwargs:
+            self.math_mode = kwargs.get("math_mode", True)
+            self.alignment = kwargs.get("alignment", R"\centering")
+            body = self.get_tex_file_body(tex_string)
+            kwargs["svg_string"] = latex_to_svg(body, kwargs.get("template", ""),
+                                                kwargs.get("additional_preamble", ""))
+        init(self, tex_string, *args, **kwargs)
+
+    sst.__init__ = sst_init
+
+
+def _classify_error(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    low = text.lower()
+    if isinstance(exc, ImportError) or isinstance(exc, ModuleNotFoundError):
+        return "import_error"
+    if "latex" in low or ".sty" in low or "tex_file_writing" in _tb_files(exc):
+        return "latex_error"
+    if isinstance(exc, FileNotFoundError) or "no such file" in low or "not found" in low:
+        return "missing_asset"
+    if isinstance(exc, MemoryError):
+        return "memory_exceeded"
+    return "runtime_error"
+
+
+def _tb_files(exc: BaseException) -> str:
+    return " ".join(fs.filename for fs in traceback.extract_tb(exc.__traceback__))
+
+
+def _run_scene(manimlib: Any, wire: Any, scene_cls: type, out: Path,
+               max_waits: int) -> dict[str, Any]:
+    encoder = Encoder(manimlib, wire)
+    Scene = manimlib.Scene
+    waits = {"n": 0, "written": 0, "three_d": False}
+    fh = open(out, "wb")
+    original_wait = Scene.wait
+
+    def write(scene: Any) -> None:
+        info = {"frame": encoder.frame_info(scene)}
+        if any(abs(a) > 1e-3 for a in info["frame"]["euler"]):
+            waits["three_d"] = True
+            raise StopScene()
+        fh.write(wire.frame(wire.KIND_SNAPSHOT, encoder.encode(scene, waits["n"], info)))
+        fh.flush()
+        waits["written"] += 1
+
+    def wait(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original_wait(self, *args, **kwargs)
+        waits["n"] += 1
+        write(self)
+        if waits["n"] >= max_waits:
+            raise StopScene()
+        return result
+
+    Scene.wait = wait
+    t0 = time.perf_counter()
+    status, error = "ok", ""
+    try:
+        scene = scene_cls(skip_animations=True)
+        try:
+            scene.setup()
+            scene.construct()
+        except StopScene:
+            pass
+        if waits["n"] == 0 and not waits["three_d"]:
+            try:
+                write(scene)  # a scene without waits: its final state
+            except StopScene:
+                pass
+    except StopScene:
+        pass
+    except BaseException as exc:  # the scene's own failure, reported by cause
+        status = _classify_error(exc)
+        where = ""
+        for fs in traceback.extract_tb(exc.__traceback__):
+            if "manimlib" not in fs.filename:
+                where = f" ({Path(fs.filename).name}:{fs.lineno})"
+        first = (str(exc).strip().splitlines() or [""])[0]
+        error = f"{type(exc).__name__}{where}: {first}"[:400]
+    fh.close()
+    if waits["three_d"] and status == "ok":
+        status = "three_d"
+    return {"status": status, "error": error, "waits": waits["n"],
+            "snapshots": waits["written"], "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _limit_memory(mb: int) -> None:
+    limit = mb * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
+
+
+def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
+                args: argparse.Namespace) -> dict[str, Any]:
+    out = out_dir / f"{scene_cls.__name__}.jmw"
+    result_path = out_dir / f".{scene_cls.__name__}.result.json"
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 0
+        try:
+            import faulthandler
+
+            stack = open(out_dir / f".{scene_cls.__name__}.stack", "w")
+            faulthandler.dump_traceback_later(max(1.0, args.scene_timeout - 1.0), file=stack)
+            _limit_memory(args.memory_mb)
+            res = _run_scene(manimlib, wire, scene_cls, out, args.max_waits)
+            result_path.write_text(json.dumps(res))
+        except BaseException:
+            code = 3
+        finally:
+            os._exit(code)
+    deadline = t0 + args.scene_timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.perf_counter() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            where = _stuck_at(out_dir / f".{scene_cls.__name__}.stack")
+            return {"status": "timeout",
+                    "error": f"no end after {args.scene_timeout:g} s{where}",
+                    "waits": None, "snapshots": _count(out, wire),
+                    "seconds": round(time.perf_counter() - t0, 3)}
+        time.sleep(0.02)
+    if result_path.is_file():
+        res = json.loads(result_path.read_text())
+        result_path.unlink()
+        return res
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    how = f"signal {sig}" if sig else f"status {os.WEXITSTATUS(status)}"
+    return {"status": "memory_exceeded" if sig is None else "crashed",
+            "error": f"scene process ended with {how}",
+            "waits": None, "snapshots": _count(out, wire),
+            "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _stuck_at(stack: Path) -> str:
+    """Where the scene was when it ran out of time (from faulthandler's dump)."""
+    try:
+        lines = stack.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    frames = [ln.strip() for ln in lines if ln.strip().startswith("File ")]
+    return f" (at {frames[0]})" if frames else ""
+
+
+def _count(path: Path, wire: Any) -> int:
+    try:
+        return len(wire.split_frames(path.read_bytes(), 10_000))
+    except (OSError, ValueError):
+        return 0
+
+
+def main(argv: list[str]) -> int:
+    args = _args(argv)
+    root = Path(args.root).resolve()
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = out_dir / "results.jsonl"
+
+    def record(scene: str, res: dict[str, Any]) -> None:
+        with open(results, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"scene": scene, **res}) + "\n")
+
+    os.environ["PYGLET_HEADLESS"] = "1"
+    os.chdir(out_dir)
+    sys.argv = ["manimgl", "--config_file", args.config]
+    sys.path[:0] = [str(root), str((root / args.file).parent)]
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    from benchmark.sandbox.runtime import wire
+
+    t0 = time.perf_counter()
+    try:
+        import manimlib
+
+        _patch(manimlib)
+        module_name = args.file[:-3].replace("/", ".").replace("\\", ".")
+        import importlib
+
+        module = importlib.import_module(module_name)
+    except BaseException as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        record("*", {"status": "import_error" if not isinstance(exc, SyntaxError)
+                     else "syntax_error",
+                     "error": f"{type(exc).__name__}: {first}"[:400], "waits": None,
+                     "snapshots": 0, "seconds": round(time.perf_counter() - t0, 3)})
+        return 0
+    wanted = [s for s in args.scenes.split(",") if s]
+    scenes = [v for v in vars(module).values()
+              if isinstance(v, type) and issubclass(v, manimlib.Scene)
+              and v.__module__ == module.__name__]
+    scenes.sort(key=lambda c: _line(c))
+    if wanted:
+        scenes = [c for c in scenes if c.__name__ in wanted]
+    for cls in scenes:
+        record(cls.__name__, {**_fork_scene(manimlib, wire, cls, out_dir, args),
+                              "line": _line(cls)})
+    return 0
+
+
+def _line(cls: type) -> int:
+    """Where the class is defined: scenes run, and are matched to narration, in this order."""
+    import inspect
+
+    try:
+        return int(inspect.getsourcelines(cls)[1])
+    except (OSError, TypeError):
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

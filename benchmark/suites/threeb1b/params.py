@@ -1,0 +1,118 @@
+"""Params in the shared vocabulary (``benchmark.compose``) for a 3b1b object.
+
+What the measured geometry can state honestly: a shape's size, an axes' or
+number line's length, which objects an arrow joins (the objects nearest its
+two ends), which object a brace annotates and on which side, which axes a
+graph is drawn on.  Nothing is invented: when no object is near enough, the
+param is left out.
+"""
+
+from __future__ import annotations
+
+import math
+
+from benchmark.suites.threeb1b.objects import GLObject
+
+__all__ = ["object_params"]
+
+NEAR = 1.0  # scene units: how close an arrow end must be to the object it joins
+BRACE_NEAR = 0.6
+
+
+def _gap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    dx = max(b[0] - a[2], a[0] - b[2], 0.0)
+    dy = max(b[1] - a[3], a[1] - b[3], 0.0)
+    return math.hypot(dx, dy)
+
+
+def _point_gap(p: tuple[float, float], b: tuple[float, ...]) -> float:
+    dx = max(b[0] - p[0], p[0] - b[2], 0.0)
+    dy = max(b[1] - p[1], p[1] - b[3], 0.0)
+    return math.hypot(dx, dy)
+
+
+def _r(v: float) -> float:
+    return round(v, 3)
+
+
+def _nearest(p: tuple[float, float], objs: list[GLObject], skip: set[int],
+             limit: float) -> int | None:
+    best = None
+    for j, o in enumerate(objs):
+        if j in skip or o.kind in ("arrow", "brace"):
+            continue
+        d = _point_gap(p, o.box)
+        if d <= limit and (best is None or d < best[0]):
+            best = (d, j)
+    return best[1] if best else None
+
+
+def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, object]:
+    o = objs[i]
+    x0, y0, x1, y1 = o.box
+    w, h = x1 - x0, y1 - y0
+    if o.kind == "shape":
+        if o.content in ("Circle", "Dot", "RegularPolygon", "Triangle", "Star"):
+            return {"radius": _r(max(w, h) / 2)}
+        if o.content == "Square":
+            return {"side_length": _r(max(w, h))}
+        if o.content in ("Rectangle", "RoundedRectangle", "Ellipse"):
+            return {"width": _r(w), "height": _r(h)}
+        if o.content == "Line":
+            return {"length": _r(math.hypot(w, h))}
+        return {}
+    if o.kind == "axes":
+        return {"x_length": _r(w), "y_length": _r(h)}
+    if o.kind == "number_line":
+        return {"length": _r(w)}
+    if o.kind == "graph":
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        for j, a in enumerate(objs):
+            if a.kind == "axes" and a.box[0] <= cx <= a.box[2] and a.box[1] <= cy <= a.box[3]:
+                return {"axes": ids[j]}
+        return {}
+    if o.kind == "arrow":
+        return _arrow(i, o, objs, ids)
+    if o.kind == "brace":
+        return _brace(i, o, objs, ids)
+    return {}
+
+
+def _arrow(i: int, o: GLObject, objs: list[GLObject], ids: list[str]) -> dict[str, object]:
+    x0, y0, x1, y1 = o.box
+    # The arrow runs along its box's longer extent or diagonal; try both diagonals.
+    best: tuple[float, int, int] | None = None
+    for start, end in (((x0, y0), (x1, y1)), ((x0, y1), (x1, y0)), ((x0, (y0 + y1) / 2),
+                       (x1, (y0 + y1) / 2)), (((x0 + x1) / 2, y0), ((x0 + x1) / 2, y1))):
+        for a, b in ((start, end), (end, start)):
+            ja = _nearest(a, objs, {i}, NEAR)
+            jb = _nearest(b, objs, {i} | ({ja} if ja is not None else set()), NEAR)
+            if ja is None or jb is None:
+                continue
+            d = _point_gap(a, objs[ja].box) + _point_gap(b, objs[jb].box)
+            if best is None or d < best[0]:
+                best = (d, ja, jb)
+    if best is None:
+        return {}
+    return {"from": ids[best[1]], "to": ids[best[2]]}
+
+
+def _brace(i: int, o: GLObject, objs: list[GLObject], ids: list[str]) -> dict[str, object]:
+    best = None
+    for j, t in enumerate(objs):
+        if j == i or t.kind in ("brace", "arrow"):
+            continue
+        d = _gap(o.box, t.box)
+        if d <= BRACE_NEAR and (best is None or d < best[0]):
+            best = (d, j)
+    if best is None:
+        return {}
+    t = objs[best[1]].box
+    bx, by = (o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2
+    tx, ty = (t[0] + t[2]) / 2, (t[1] + t[3]) / 2
+    dx, dy = bx - tx, by - ty
+    if abs(dy) >= abs(dx):
+        direction = "down" if dy < 0 else "up"
+    else:
+        direction = "left" if dx < 0 else "right"
+    return {"target": ids[best[1]], "direction": direction}
