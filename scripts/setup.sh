@@ -3,7 +3,8 @@
 #   1. system packages (Cairo/Pango headers, LaTeX, dvisvgm, bubblewrap, a C
 #      toolchain, chromium),
 #   2. a virtualenv in .venv with a Python >= 3.11,
-#   3. torch (pinned CPU build) first, then this project with its dev extras.
+#   3. torch (pinned CPU build) first, then this project with its dev and 3b1b
+#      (ManimGL) extras.
 # A second run with nothing to do finishes in a few seconds.
 #
 # Environment:
@@ -31,6 +32,14 @@ REQUIRED_PKGS=(
     texlive-latex-extra
     dvisvgm
     bubblewrap
+    # prepare 3b1b: ManimGL headless (EGL on Mesa's software rasteriser) and
+    # the LaTeX packages of ManimGL's default template
+    libegl1
+    libegl-mesa0
+    libgl1-mesa-dri
+    tipa
+    texlive-science
+    git
 )
 # Debian ships "chromium"; Ubuntu calls it "chromium-browser". Optional.
 CHROMIUM_PKGS=(chromium chromium-browser)
@@ -176,9 +185,10 @@ else
     fi
     log "installing $TORCH_PIN"
     "$VPY" -m pip install -q "${torch_args[@]}" "$TORCH_PIN"
-    log "installing jepa-manim and dev dependencies"
-    "$VPY" -m pip install -q -e ".[dev]"
-    "$VPY" -c 'import manim, torch' || die "packages installed but 'import manim, torch' fails"
+    log "installing jepa-manim with its dev and 3b1b extras"
+    "$VPY" -m pip install -q -e ".[dev,3b1b]"
+    "$VPY" -c 'import manim, torch, moderngl' ||
+        die "packages installed but 'import manim, torch, moderngl' fails"
     printf '%s\n' "$stamp" >"$STAMP"
     log "python packages ok"
 fi
