@@ -75,7 +75,7 @@ def test_caption_video_without_code_is_unmatched_with_a_reason(tmp_path: Path) -
     report = match_videos(videos, CAPTIONS, curated=())
     assert [m.video_id for m in report.matches] == ["2099/demo"]
     assert report.matches[0].code_files == ("_2099/demo.py",)
-    assert report.unmatched_captions == ["2099/extra"]
+    assert report.unmatched_captions == ["2099/extra", "2099/second"]
     assert report.reasons["2099/extra"] == "no code with a matching name"
 
 
@@ -100,7 +100,7 @@ def test_fuzzy_match_below_threshold_is_refused(tmp_path: Path) -> None:
         FUZZY_THRESHOLD
     report = match_videos(videos, CAPTIONS, curated=())
     assert report.matches == []
-    assert report.unmatched_captions == ["2099/demo", "2099/extra"]
+    assert report.unmatched_captions == ["2099/demo", "2099/extra", "2099/second"]
 
 
 def test_file_inside_a_folder_matches_by_its_own_name(tmp_path: Path) -> None:

@@ -108,6 +108,9 @@ def _git(path: Path) -> dict[str, Any]:
             return None
         return p.stdout.strip() if p.returncode == 0 else None
 
+    top = out("rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != path.resolve():
+        return {"commit": None, "dirty": None}  # not a checkout of its own
     commit = out("rev-parse", "HEAD")
     dirty = out("status", "--porcelain", "--untracked-files=no")
     return {"commit": commit, "dirty": bool(dirty) if dirty is not None else None}
@@ -182,7 +185,8 @@ def _candidates(video: str, runs: list[SceneRun], opts: PrepareOptions,
             seen.add(sig)
             mine.append(_Candidate(video, run, int(header.get("wait", 0) or 0), payload, objs))
         keep = _spread(mine, opts.max_per_scene)
-        drops["over_per_scene_cap"] += len(mine) - len(keep)
+        if len(mine) > len(keep):
+            drops["over_per_scene_cap"] += len(mine) - len(keep)
         out.extend(keep)
     return out
 

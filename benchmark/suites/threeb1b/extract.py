@@ -25,7 +25,7 @@ from benchmark.suites.threeb1b.errors import PrepareError
 
 __all__ = ["EXTRACT_VERSION", "SceneRun", "extract_files", "gl_config", "manimgl_version"]
 
-EXTRACT_VERSION = 1  # bump when the driver's snapshots change
+EXTRACT_VERSION = 2  # bump when the driver's snapshots change
 ASSETS = Path(__file__).parent / "assets"
 DRIVER = Path(__file__).parent / "gl_driver.py"
 
@@ -128,7 +128,7 @@ def _run_file(videos_root: Path, rel: str, cache_dir: Path, config: Path,
            if k in ("PATH", "HOME", "LANG", "LC_ALL", "TEXMFHOME", "TMPDIR")}
     # Default TeX paths first, our stand-ins (assets/tex) after them.
     env.update(TEXINPUTS=":" + str((ASSETS / "tex").resolve()), PYGLET_HEADLESS="1",
-               PYTHONHASHSEED="0", MPLBACKEND="Agg",
+               PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg",
                OMP_NUM_THREADS="1", LP_NUM_THREADS="1")
     cmd = [sys.executable, str(DRIVER), "--root", str(videos_root), "--file", rel,
            "--out", str(folder), "--config", str(config),

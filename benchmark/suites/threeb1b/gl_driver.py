@@ -180,6 +180,8 @@ def _patch(manimlib: Any) -> None:
 
     moderngl.create_standalone_context = standalone
 
+    _compat(manimlib)
+
     # The old SingleStringTex never hands its SVG to SVGMobject (``Must specify
     # either a file_name or svg_string``): compile it first and pass it along.
     try:
@@ -200,6 +202,39 @@ def _patch(manimlib: Any) -> None:
         init(self, tex_string, *args, **kwargs)
 
     sst.__init__ = sst_init
+
+
+def _compat(manimlib: Any) -> None:
+    """Keyword arguments the 3b1b code passes that ManimGL 1.7 does not take yet.
+
+    Only arguments whose effect is cosmetic or can be applied afterwards: a
+    background stroke (drawn as a normal stroke), gloss and shadow (shading
+    ManimGL 1.7 lacks), and a height or width that reached ``Mobject``
+    unconsumed (applied once the mobject exists).
+    """
+    vm = manimlib.VMobject
+    set_stroke, set_style = vm.set_stroke, vm.set_style
+
+    def stroke(self: Any, *args: Any, background: Any = None, **kwargs: Any) -> Any:
+        return set_stroke(self, *args, **kwargs)
+
+    def style(self: Any, *args: Any, gloss: Any = None, shadow: Any = None,
+              background: Any = None, **kwargs: Any) -> Any:
+        return set_style(self, *args, **kwargs)
+
+    vm.set_stroke, vm.set_style = stroke, style
+    mob = manimlib.Mobject
+    init = mob.__init__
+
+    def mob_init(self: Any, *args: Any, height: Any = None, width: Any = None,
+                 gloss: Any = None, shadow: Any = None, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if height is not None and self.has_points():
+            self.set_height(height)
+        if width is not None and self.has_points():
+            self.set_width(width)
+
+    mob.__init__ = mob_init
 
 
 def _classify_error(exc: BaseException) -> str:
@@ -266,7 +301,7 @@ def _run_scene(manimlib: Any, wire: Any, scene_cls: type, out: Path,
         status = _classify_error(exc)
         where = ""
         for fs in traceback.extract_tb(exc.__traceback__):
-            if "manimlib" not in fs.filename:
+            if "manimlib" not in fs.filename and fs.filename != __file__:
                 where = f" ({Path(fs.filename).name}:{fs.lineno})"
         first = (str(exc).strip().splitlines() or [""])[0]
         error = f"{type(exc).__name__}{where}: {first}"[:400]

@@ -136,6 +136,11 @@ def _strings(snap: Snapshot, family: list[int]) -> list[str]:
 
 
 def _content(snap: Snapshot, kind: str, root: Member, family: list[int]) -> str:
+    if kind == "brace":
+        if root.cls == "Brace":
+            return ""  # a bare brace: its TeX is ManimGL's drawing device, not content
+        return " ".join(s for s in _strings(snap, family[1:])
+                        if not s.startswith("\\underbrace"))[:2000]
     if root.tex is not None or root.text is not None:
         return (root.tex if root.tex is not None else root.text or "").strip()
     if root.number is not None:
@@ -165,6 +170,18 @@ def _box(snap: Snapshot, family: list[int]) -> tuple[float, float, float, float]
             float(allp[:, 0].max()), float(allp[:, 1].max()))
 
 
+def _arrow_ends(snap: Snapshot, family: list[int]) -> tuple | None:
+    """Tail (the first point drawn: ManimGL draws arrows from the tail) and tip
+    (the point farthest from it)."""
+    pts = [snap.members[i].points for i in family if len(snap.members[i].points)]
+    if not pts:
+        return None
+    allp = np.concatenate(pts)[:, :2]
+    tail = allp[0]
+    tip = allp[int(np.argmax(((allp - tail) ** 2).sum(axis=1)))]
+    return (float(tail[0]), float(tail[1])), (float(tip[0]), float(tip[1]))
+
+
 def is_three_d(snap: Snapshot) -> bool:
     return any(n in THREE_D for m in snap.members for n in m.mro_names)
 
@@ -184,7 +201,12 @@ def gl_objects(snap: Snapshot) -> list[GLObject]:
         if box is None:
             return []
         m = snap.members[i]
-        return [GLObject(kind, m.cls, _content(snap, kind, m, family), box, family, i)]
+        obj = GLObject(kind, m.cls, _content(snap, kind, m, family), box, family, i)
+        if kind == "arrow":
+            ends = _arrow_ends(snap, family)
+            if ends is not None:
+                obj.params["ends"] = ends
+        return [obj]
 
     def walk(i: int) -> list[GLObject]:
         m = snap.members[i]

@@ -37,13 +37,15 @@ def _r(v: float) -> float:
 
 def _nearest(p: tuple[float, float], objs: list[GLObject], skip: set[int],
              limit: float) -> int | None:
+    """The object nearest ``p``; on a tie the smaller one (a graph before its axes)."""
     best = None
     for j, o in enumerate(objs):
         if j in skip or o.kind in ("arrow", "brace"):
             continue
         d = _point_gap(p, o.box)
-        if d <= limit and (best is None or d < best[0]):
-            best = (d, j)
+        key = (round(d, 6), (o.box[2] - o.box[0]) * (o.box[3] - o.box[1]))
+        if d <= limit and (best is None or key < best[0]):
+            best = (key, j)
     return best[1] if best else None
 
 
@@ -79,6 +81,14 @@ def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, obj
 
 
 def _arrow(i: int, o: GLObject, objs: list[GLObject], ids: list[str]) -> dict[str, object]:
+    ends = o.params.get("ends")
+    if ends is not None:  # tail and tip as drawn
+        tail, tip = ends  # type: ignore[misc]
+        ja = _nearest(tail, objs, {i}, NEAR)
+        jb = _nearest(tip, objs, {i} | ({ja} if ja is not None else set()), NEAR)
+        if ja is None or jb is None:
+            return {}
+        return {"from": ids[ja], "to": ids[jb]}
     x0, y0, x1, y1 = o.box
     # The arrow runs along its box's longer extent or diagonal; try both diagonals.
     best: tuple[float, int, int] | None = None
@@ -111,7 +121,7 @@ def _brace(i: int, o: GLObject, objs: list[GLObject], ids: list[str]) -> dict[st
     bx, by = (o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2
     tx, ty = (t[0] + t[2]) / 2, (t[1] + t[3]) / 2
     dx, dy = bx - tx, by - ty
-    if abs(dy) >= abs(dx):
+    if o.box[2] - o.box[0] >= o.box[3] - o.box[1]:  # a horizontal brace: above or below
         direction = "down" if dy < 0 else "up"
     else:
         direction = "left" if dx < 0 else "right"

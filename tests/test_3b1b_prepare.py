@@ -1,0 +1,497 @@
+"""``python -m benchmark prepare 3b1b`` end to end on a fake videos + captions checkout.
+
+The fake checkout (``tests/fixtures/fake_3b1b``) holds two captioned videos with
+ManimGL code in 3b1b's style: ``2099/demo`` (content scenes, a 3D scene, a
+scene that raises after one wait, one that never ends, one with a missing
+image, a dense grid) and ``2099/second`` (two simple scenes), plus a caption
+video without code.  One prepared folder is shared by the tests of this module.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmark.cli import main
+from benchmark.suites.threeb1b.build import BUILDER_VERSION, split_of
+from benchmark.suites.threeb1b.extract import manimgl_version
+from benchmark.suites.threeb1b.source import SPLITS, SUITE
+from benchmark.tasks import KINDS, Suite, Task, load_tasks
+
+REPO = Path(__file__).resolve().parent.parent
+FAKE = Path(__file__).parent / "fixtures" / "fake_3b1b"
+VIDEOS = FAKE / "videos"
+CAPTIONS = FAKE / "captions"
+SCENE_TIMEOUT = 8
+TEST_SHARE = 0.6  # 2099/demo hashes to 0.54 (test), 2099/second to 0.72 (dev)
+DEMO, SECOND = "2099/demo", "2099/second"
+
+needs_gl = pytest.mark.skipif(manimgl_version() is None or shutil.which("latex") is None,
+                              reason="needs ManimGL (pip install '.[3b1b]') and LaTeX")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def fixture_scenes() -> dict[str, list[str]]:
+    """Scene classes per video of the fake checkout, read from the source (not run)."""
+    out: dict[str, list[str]] = {}
+    for path in sorted((VIDEOS / "_2099").glob("*/*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [node.name for node in tree.body if isinstance(node, ast.ClassDef)
+                 and any(isinstance(b, ast.Name) and b.id.endswith("Scene") for b in node.bases)]
+        if names:
+            out.setdefault(f"2099/{path.parent.name}", []).extend(names)
+    return out
+
+
+def env(cache: Path, **extra: str) -> dict[str, str]:
+    return dict(os.environ, XDG_CACHE_HOME=str(cache), TORCH_HOME=str(cache / "no-torch"),
+                **extra)
+
+
+def cli(*args: str, cache: Path, timeout: float = 240,
+        **extra_env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "benchmark", *args], cwd=REPO,
+                          env=env(cache, **extra_env), capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def last_json(done: subprocess.CompletedProcess[str]) -> dict:
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def prepare(videos: Path, captions: Path, out: Path, cache: Path) -> dict:
+    return last_json(cli("prepare", "3b1b", "--videos", str(videos), "--captions",
+                         str(captions), "--years", "2099", "--out", str(out),
+                         "--scene-timeout", str(SCENE_TIMEOUT), "--test-share",
+                         str(TEST_SHARE), "--json", cache=cache))
+
+
+def all_tasks(folder: Path) -> list[Task]:
+    return [t for split in SPLITS for t in load_tasks(folder / f"{split}.jsonl")]
+
+
+def frame_pixels(folder: Path, task: Task) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(folder / task.reference.frame) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def by_scene(tasks: list[Task], scene: str) -> list[Task]:
+    return [t for t in tasks if t.source["scene"] == scene]
+
+
+def git(*args: str, cwd: Path) -> str:
+    done = subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.com",
+                           "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main",
+                           *args], cwd=cwd, capture_output=True, text=True, timeout=60,
+                          check=True, env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1",
+                                           "GIT_CONFIG_GLOBAL": os.devnull})
+    return done.stdout.strip()
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("xdg-cache")
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory, cache) -> tuple[Path, dict]:
+    """The fake checkout prepared once: (suite folder, the --json yield report)."""
+    if manimgl_version() is None or shutil.which("latex") is None:
+        pytest.skip("needs ManimGL (pip install '.[3b1b]') and LaTeX")
+    out = tmp_path_factory.mktemp("prepared") / "3b1b"
+    return out, prepare(VIDEOS, CAPTIONS, out, cache)
+
+
+@pytest.fixture(scope="module")
+def tasks(prepared) -> list[Task]:
+    return all_tasks(prepared[0])
+
+
+# ---------------------------------------------------------------- the yield report
+
+
+@needs_gl
+@pytest.mark.slow
+def test_yield_report_counts_videos_scenes_failures_and_tasks(prepared):
+    out, report = prepared
+    scenes = fixture_scenes()
+    assert report["out"] == str(out)
+    assert report["videos_matched"] == 2 and report["match_methods"] == {"exact": 2}
+    assert report["unmatched_captions"] == 1  # 2099/extra has no code
+    assert report["scenes_tried"] == sum(len(v) for v in scenes.values()) == 12
+    failures = report["scene_failures"]
+    assert failures == {"timeout": 1, "runtime_error": 1, "missing_asset": 1, "three_d": 1}
+    assert report["scenes_ok"] == report["scenes_tried"] - sum(failures.values())
+    # The 3D scene's first wait (a Sphere, camera still flat) is refused by content.
+    assert report["dropped"].get("three_d") == 1
+    assert report["tasks"] > 0 and report["videos_with_tasks"] == 2
+    assert sum(report["tasks_by_split"].values()) == report["tasks"]
+    for video, names in scenes.items():
+        per = report["per_video"][video]
+        assert per["scenes"] == len(names)
+        assert per["split"] == split_of(video, TEST_SHARE)
+        assert per["tasks"] > 0 and per["mean_alignment"] is not None
+    assert report["per_video"][DEMO]["scenes_ok"] == len(scenes[DEMO]) - 4
+
+
+@needs_gl
+@pytest.mark.slow
+def test_suite_folder_holds_splits_frames_and_manifest(prepared, tasks):
+    out, report = prepared
+    assert {p.name for p in out.iterdir()} >= {"dev.jsonl", "test.jsonl", "manifest.json",
+                                               "frames"}
+    frames = {p.name for p in (out / "frames").iterdir()}
+    assert frames == {Path(t.reference.frame).name for t in tasks}
+    assert len(tasks) == report["tasks"]
+
+
+# ---------------------------------------------------------------- tasks
+
+
+@needs_gl
+@pytest.mark.slow
+def test_every_task_is_well_formed_with_a_drawn_reference_frame(prepared, tasks):
+    out, _ = prepared
+    assert len({t.id for t in tasks}) == len(tasks)
+    for t in tasks:
+        assert t.suite == SUITE
+        assert 2 <= len(t.objects) <= 15, t.id
+        assert {o.kind for o in t.objects} <= set(KINDS), t.id
+        assert [o.id for o in t.reference.layout] == [o.id for o in t.objects]
+        assert t.reference.code is None and t.prompt.strip()
+        assert {"video", "file", "scene", "wait", "alignment_confidence"} <= set(t.source)
+        assert t.family == t.source["video"] and t.source["wait"] >= 1
+        assert 0.0 <= t.source["alignment_confidence"] <= 1.0
+        assert t.reference.frame.startswith("frames/")
+        px = frame_pixels(out, t)
+        lit = (px.max(axis=-1) > 64).mean()
+        assert 0.001 < lit < 0.6, f"{t.id}: reference frame looks blank ({lit:.4f} lit)"
+
+
+@needs_gl
+@pytest.mark.slow
+def test_title_and_parabola_gives_text_axes_and_graph(tasks):
+    found = by_scene(tasks, "TitleAndParabola")
+    assert found and all(t.source["video"] == DEMO for t in found)
+    with_graph = [t for t in found if {"axes", "graph"} <= {o.kind for o in t.objects}]
+    assert with_graph, [[o.kind for o in t.objects] for t in found]
+    t = with_graph[0]
+    assert any(o.kind in ("tex", "text") and "Demo" in o.content for o in t.objects)
+    assert any(o.kind == "tex" and "x^2" in o.content for o in t.objects)
+    graph = next(o for o in t.objects if o.kind == "graph")
+    axes = next(o for o in t.objects if o.kind == "axes")
+    assert graph.params == {"axes": axes.id}
+    # Each wait is its own layout: the first (title + subtitle) has no axes.
+    assert [t.source["wait"] for t in found] == [1, 2, 3]
+    assert "axes" not in {o.kind for o in found[0].objects}
+
+
+@needs_gl
+@pytest.mark.slow
+def test_arrow_shapes_character_and_equation_are_found(tasks):
+    arrows = [o for t in by_scene(tasks, "ArrowToCurve") for o in t.objects
+              if o.kind == "arrow"]
+    assert len(arrows) == 2 and all({"from", "to"} <= set(o.params) for o in arrows)
+    shapes = {o.content for t in by_scene(tasks, "CircleAndSquare") for o in t.objects
+              if o.kind == "shape"}
+    assert shapes == {"Circle", "Square"}
+    randy = [o for t in by_scene(tasks, "RandyWonders") for o in t.objects
+             if o.kind == "other"]
+    assert randy and all(o.content == "PiCreature" for o in randy)
+    assert any(o.kind == "text" and o.content.startswith("Why does the circle")
+               for t in by_scene(tasks, "RandyWonders") for o in t.objects)
+    assert any(o.kind == "tex" and "e^{i" in o.content
+               for t in by_scene(tasks, "EulersIdentity") for o in t.objects)
+
+
+@needs_gl
+@pytest.mark.slow
+def test_arrow_params_join_the_label_to_the_curve(tasks):
+    found = by_scene(tasks, "ArrowToCurve")
+    assert len(found) == 2
+    for t in found:
+        ids = {o.kind: o.id for o in t.objects}
+        arrow = next(o for o in t.objects if o.kind == "arrow")
+        assert arrow.params == {"from": ids["text"], "to": ids["graph"]}, t.id
+
+
+@needs_gl
+@pytest.mark.slow
+def test_brace_over_the_points_is_above_them(tasks):
+    t = by_scene(tasks, "NumberLineDots")[-1]
+    brace = next(o for o in t.objects if o.kind == "brace")
+    assert brace.params.get("direction") == "up"
+
+
+@needs_gl
+@pytest.mark.slow
+def test_dense_grid_collapses_into_one_group_object(tasks):
+    grid = by_scene(tasks, "SquareGrid")
+    assert len(grid) == 1
+    objs = grid[0].objects
+    groups = [o for o in objs if re.fullmatch(r"group of (\d+) Square", o.content)]
+    assert len(groups) == 1 and groups[0].kind == "other"
+    assert int(groups[0].content.split()[2]) == 36
+    assert not [o for o in objs if o.kind == "shape"]
+    assert any(o.kind == "tex" and "36" in o.content for o in objs)
+    assert len(objs) == 2
+
+
+@needs_gl
+@pytest.mark.slow
+def test_failed_and_3d_scenes_give_no_tasks_except_what_came_before_the_error(tasks):
+    scenes = {t.source["scene"] for t in tasks}
+    assert not scenes & {"RotatingSphere", "NeverSettles", "MissingPhoto"}
+    # The raising scene reached one wait before its error: that keyframe is kept.
+    broken = by_scene(tasks, "DivideByNothing")
+    assert [t.source["wait"] for t in broken] == [1]
+    # Every scene of the fake checkout that can give a task did.
+    every = {name for names in fixture_scenes().values() for name in names}
+    assert scenes == every - {"RotatingSphere", "NeverSettles", "MissingPhoto"}
+
+
+@needs_gl
+@pytest.mark.slow
+def test_prompts_are_the_narration_heard_over_the_keyframe(tasks):
+    transcript = (CAPTIONS / "2099" / "demo" / "english" / "transcript.txt").read_text()
+    sentences = [s.strip() for s in transcript.splitlines() if s.strip()]
+    demo = [t for t in tasks if t.source["video"] == DEMO]
+    for t in demo:
+        first, last = t.source["sentences"]
+        assert t.prompt == " ".join(sentences[first:last + 1]) or t.prompt.endswith("…")
+    euler = by_scene(tasks, "EulersIdentity")
+    assert any("celebrated identities" in t.prompt for t in euler)
+    assert any("five fundamental constants" in t.prompt for t in euler)
+    shapes = by_scene(tasks, "CircleAndSquare")
+    assert any("a circle, and on the right a square" in t.prompt for t in shapes)
+    title = by_scene(tasks, "TitleAndParabola")[0]
+    assert "reads Demo" in title.prompt or "short demo" in title.prompt
+    assert title.source["alignment_confidence"] > 0.5
+    second = [t for t in tasks if t.source["video"] == SECOND]
+    assert any("triangle next to a pentagon" in t.prompt for t in second)
+
+
+# ---------------------------------------------------------------- split and manifest
+
+
+@needs_gl
+@pytest.mark.slow
+def test_split_is_by_video_and_follows_split_of(prepared, tasks):
+    out, _ = prepared
+    for split in SPLITS:
+        for t in load_tasks(out / f"{split}.jsonl"):
+            assert t.split == split == split_of(t.source["video"], TEST_SHARE)
+    splits = {t.source["video"]: {u.split for u in tasks if u.source["video"] ==
+                                  t.source["video"]} for t in tasks}
+    assert splits == {DEMO: {"test"}, SECOND: {"dev"}}
+
+
+@needs_gl
+@pytest.mark.slow
+def test_manifest_records_checkouts_versions_splits_and_hashes(prepared):
+    out, report = prepared
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["suite"] == SUITE and manifest["builder_version"] == BUILDER_VERSION
+    assert manifest["manimgl"] is not None and manifest["manimgl"] == manimgl_version()
+    for key, path in (("videos", VIDEOS), ("captions", CAPTIONS)):
+        assert manifest[key]["path"] == str(path.resolve())
+        commit = manifest[key]["commit"]
+        assert commit is None or re.fullmatch(r"[0-9a-f]{40}", commit)
+    assert manifest["splits"] == {DEMO: split_of(DEMO, TEST_SHARE),
+                                  SECOND: split_of(SECOND, TEST_SHARE)}
+    assert manifest["options"]["test_share"] == TEST_SHARE
+    for split in SPLITS:
+        suite = Suite(SUITE, BUILDER_VERSION, split, load_tasks(out / f"{split}.jsonl"))
+        assert manifest["hashes"][split] == suite.hash
+    assert manifest["yield"]["tasks"] == report["tasks"]
+
+
+def _inside_a_git_work_tree(path: Path) -> bool:
+    try:
+        done = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+                              capture_output=True, text=True, timeout=30, check=False)
+    except OSError:
+        return False
+    return done.returncode == 0
+
+
+@needs_gl
+@pytest.mark.slow
+def test_manifest_commit_is_null_for_a_folder_inside_another_repository(prepared):
+    if not _inside_a_git_work_tree(VIDEOS):
+        pytest.skip("the fixture is not inside a git work tree here")
+    manifest = json.loads((prepared[0] / "manifest.json").read_text())
+    assert manifest["videos"]["commit"] is None and manifest["captions"]["commit"] is None
+
+
+# ---------------------------------------------------------------- reproducibility
+
+
+@needs_gl
+@pytest.mark.slow
+def test_fresh_prepare_of_a_git_copy_is_byte_identical_and_records_commits(
+        prepared, tmp_path, cache):
+    out, _ = prepared
+    videos, captions = tmp_path / "videos", tmp_path / "captions"
+    shutil.copytree(VIDEOS, videos, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(CAPTIONS, captions)
+    commits = {}
+    for repo in (videos, captions):
+        git("init", "-q", cwd=repo)
+        git("add", "-A", cwd=repo)
+        git("commit", "-q", "-m", "snapshot", cwd=repo)
+        commits[repo.name] = git("rev-parse", "HEAD", cwd=repo)
+
+    again = tmp_path / "again"
+    report = prepare(videos, captions, again, cache)
+    for split in SPLITS:
+        assert (again / f"{split}.jsonl").read_bytes() == (out / f"{split}.jsonl").read_bytes()
+    assert sorted(p.name for p in (again / "frames").iterdir()) == \
+        sorted(p.name for p in (out / "frames").iterdir())
+    first = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((again / "manifest.json").read_text())
+    assert manifest["hashes"] == first["hashes"]
+    assert report["scene_failures"] == first["yield"]["scene_failures"]
+    for key in ("videos", "captions"):
+        assert re.fullmatch(r"[0-9a-f]{40}", manifest[key]["commit"])
+        assert manifest[key]["commit"] == commits[key]
+        assert manifest[key]["dirty"] is False
+
+
+@needs_gl
+@pytest.mark.slow
+def test_second_prepare_into_the_same_folder_reuses_the_extraction_cache(
+        prepared, tmp_path, cache):
+    out, first = prepared
+    same = tmp_path / "same"
+    shutil.copytree(out, same)
+    cache_dir = same / ".extract-cache"
+    assert len(list(cache_dir.glob("*/DONE"))) == 3  # one folder per code file
+    results = sorted([*cache_dir.glob("*/DONE"), *cache_dir.glob("*/results.jsonl"),
+                      *cache_dir.glob("*/*.jmw")])
+    stamps = [p.stat().st_mtime_ns for p in results]
+    t0 = time.perf_counter()
+    report = prepare(VIDEOS, CAPTIONS, same, cache)
+    elapsed = time.perf_counter() - t0
+    # Running the scenes again would cost the never-ending scene's timeout alone.
+    assert report["seconds"] < SCENE_TIMEOUT and elapsed < first["seconds"]
+    assert [p.stat().st_mtime_ns for p in results] == stamps
+    for split in SPLITS:
+        assert (same / f"{split}.jsonl").read_bytes() == (out / f"{split}.jsonl").read_bytes()
+    assert {k: v for k, v in report.items() if k not in ("seconds", "out")} == \
+        {k: v for k, v in first.items() if k not in ("seconds", "out")}
+
+
+# ---------------------------------------------------------------- the suite in a run
+
+
+@needs_gl
+@pytest.mark.slow
+def test_template_run_on_the_prepared_suite_has_reference_frames(prepared, tmp_path, cache):
+    from benchmark.store import Store
+
+    out, _ = prepared
+    dev = load_tasks(out / "dev.jsonl")
+    assert dev
+    db = tmp_path / "b.db"
+    run = last_json(cli("run", "--model", "template", "--suite", "3b1b", "--split", "dev",
+                        "--db", str(db), "--jobs", "2", "--json", cache=cache,
+                        JEPA_MANIM_3B1B=str(out)))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert run["suite"] == SUITE and run["split"] == "dev" and run["n"] == len(dev)
+    assert run["suite_hash"] == manifest["hashes"]["dev"]
+    assert run["suite_version"] == BUILDER_VERSION
+    assert run["statuses"] == {"ok": len(dev)}
+    assert run["metrics"]["ssim"] is not None  # needs the reference frames
+    by_id = {t.id: t for t in dev}
+    with Store(str(db)) as store:
+        rows = store.results(run["run_id"])
+    assert sorted(r.task_id for r in rows) == sorted(by_id)
+    for r in rows:
+        assert r.reference_frame and (db.parent / r.reference_frame).is_file()
+        from PIL import Image
+
+        with Image.open(db.parent / r.reference_frame) as im:
+            stored = np.asarray(im.convert("RGB"))
+        assert np.array_equal(stored, frame_pixels(out, by_id[r.task_id]))
+
+
+@needs_gl
+@pytest.mark.slow
+def test_oracle_without_reference_code_fails_per_task_not_the_run(prepared, tmp_path, cache):
+    from benchmark.store import Store
+
+    out, _ = prepared
+    db = tmp_path / "o.db"
+    run = last_json(cli("run", "--model", "oracle", "--suite", "3b1b", "--split", "dev",
+                        "--db", str(db), "--json", cache=cache, JEPA_MANIM_3B1B=str(out)))
+    n = len(load_tasks(out / "dev.jsonl"))
+    assert run["status"] == "complete" and run["n"] == n
+    assert "ok" not in run["statuses"] and sum(run["statuses"].values()) == n
+    with Store(str(db)) as store:
+        rows = store.results(run["run_id"])
+    assert len(rows) == n
+    for r in rows:
+        assert r.status == "crashed"
+        assert r.error.startswith("generation failed:") and "no reference code" in r.error
+        assert "\n" not in r.error
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _prepare_args(out: Path, **over: str) -> list[str]:
+    args = {"--videos": str(VIDEOS), "--captions": str(CAPTIONS), "--years": "2099",
+            "--out": str(out), **over}
+    return ["prepare", "3b1b", *[x for kv in args.items() for x in kv], "--json",
+            "--no-progress"]
+
+
+@pytest.mark.parametrize(("flag", "value", "says"), [
+    ("--videos", "{tmp}/no-such-checkout", "videos checkout not found"),
+    ("--captions", str(VIDEOS), "does not look like a 3b1b/captions checkout"),
+    ("--years", "2030-2020", "2030 is after 2020"),
+    ("--years", "abc", "--years"),
+    ("--jobs", "0", "--jobs"),
+])
+def test_bad_prepare_input_is_one_line_exit_2_and_writes_nothing(
+        tmp_path, capsys, flag, value, says):
+    out = tmp_path / "out"
+    code = main(_prepare_args(out, **{flag: value.format(tmp=tmp_path)}))
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], lines
+    assert not out.exists()
+
+
+def test_run_on_an_unprepared_3b1b_folder_says_how_to_prepare(tmp_path, cache):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    db = tmp_path / "b.db"
+    done = cli("run", "--model", "template", "--suite", "3b1b", "--split", "dev", "--db",
+               str(db), "--json", cache=cache, timeout=60, JEPA_MANIM_3B1B=str(empty))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert "prepare 3b1b" in lines[0] and str(empty) in lines[0]
+    assert not db.exists() and list(empty.iterdir()) == []
