@@ -42,6 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="at most K tasks (distinct keyframes) per scene (default 3)")
     p.add_argument("--test-share", type=float, default=0.5, metavar="F",
                    help="share of videos in the test split (default 0.5)")
+    p.add_argument("--gl-frames", action="store_true",
+                   help="also keep ManimGL's own frame of each keyframe (slower; recorded "
+                        "as source.gl_frame; the scored reference stays the Cairo re-draw)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     return p
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                           out=args.out or suite_dir(), years=_years(args.years),
                           limit_videos=args.limit_videos, jobs=args.jobs,
                           scene_timeout=args.scene_timeout, max_per_scene=args.max_per_scene,
-                          test_share=args.test_share)
+                          test_share=args.test_share, gl_frames=args.gl_frames)
     try:
         report = prepare(opts, progress=not args.no_progress and not args.json)
     except PrepareError as exc:

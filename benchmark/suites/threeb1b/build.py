@@ -66,6 +66,7 @@ class PrepareOptions:
     max_waits: int = 40
     max_per_scene: int = 3
     test_share: float = 0.5
+    gl_frames: bool = False
 
 
 @dataclass
@@ -251,7 +252,7 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
     with progress_bar(len(files), "3b1b files", progress) as bar:
         runs = extract_files(opts.videos, files, opts.out / ".extract-cache", jobs=opts.jobs,
                              scene_timeout=opts.scene_timeout, max_waits=opts.max_waits,
-                             on_file=lambda rel, r: bar.update(1))
+                             gl_frames=opts.gl_frames, on_file=lambda rel, r: bar.update(1))
     statuses = Counter(r.status for r in runs)
     report.scenes_tried = len(runs)
     report.scenes_ok = statuses.get("ok", 0)
@@ -293,7 +294,15 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
                 rel = f"frames/{hashlib.sha256(data).hexdigest()[:20]}.png"
                 if not (opts.out / rel).is_file():
                     (opts.out / rel).write_bytes(data)
-                tasks.append(_task(c, objs, align, split, rel, m))
+                task = _task(c, objs, align, split, rel, m)
+                gl = c.run.frames.with_name(f"{c.run.scene}.w{c.wait:02d}.png") \
+                    if c.run.frames else None
+                if gl is not None and gl.is_file():
+                    data = gl.read_bytes()
+                    gl_rel = f"frames/gl-{hashlib.sha256(data).hexdigest()[:20]}.png"
+                    (opts.out / gl_rel).write_bytes(data)
+                    task.source["gl_frame"] = gl_rel
+                tasks.append(task)
                 confs.append(align.confidence if align else 0.0)
                 made += 1
             report.per_video[m.video_id] = {
@@ -322,7 +331,7 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
         "years": list(opts.years) if opts.years else None,
         "options": {"limit_videos": opts.limit_videos, "scene_timeout": opts.scene_timeout,
                     "max_waits": opts.max_waits, "max_per_scene": opts.max_per_scene,
-                    "test_share": opts.test_share},
+                    "test_share": opts.test_share, "gl_frames": opts.gl_frames},
         "split_rule": "sha256(video id)[:8] / 0xffffffff < test_share → test",
         "splits": split_map, "hashes": hashes, "yield": report.to_json(),
     }

@@ -90,10 +90,10 @@ def gl_config(workdir: Path, videos_root: Path) -> Path:
     return path
 
 
-def _file_key(videos_root: Path, rel: str) -> str:
+def _file_key(videos_root: Path, rel: str, gl_frames: bool) -> str:
     digest = hashlib.sha256((videos_root / rel).read_bytes()).hexdigest()[:16]
     safe = rel.replace("/", "__").removesuffix(".py")
-    return f"{safe}-{digest}-v{EXTRACT_VERSION}"
+    return f"{safe}-{digest}-v{EXTRACT_VERSION}" + ("-gl" if gl_frames else "")
 
 
 def _read_results(folder: Path, rel: str) -> list[SceneRun]:
@@ -117,8 +117,9 @@ def _read_results(folder: Path, rel: str) -> list[SceneRun]:
 
 
 def _run_file(videos_root: Path, rel: str, cache_dir: Path, config: Path,
-              scene_timeout: float, file_timeout: float, max_waits: int) -> list[SceneRun]:
-    folder = cache_dir / _file_key(videos_root, rel)
+              scene_timeout: float, file_timeout: float, max_waits: int,
+              gl_frames: bool) -> list[SceneRun]:
+    folder = cache_dir / _file_key(videos_root, rel, gl_frames)
     if (folder / "DONE").is_file():
         return _read_results(folder, rel)
     if folder.exists():
@@ -133,6 +134,8 @@ def _run_file(videos_root: Path, rel: str, cache_dir: Path, config: Path,
     cmd = [sys.executable, str(DRIVER), "--root", str(videos_root), "--file", rel,
            "--out", str(folder), "--config", str(config),
            "--scene-timeout", str(scene_timeout), "--max-waits", str(max_waits)]
+    if gl_frames:
+        cmd.append("--gl-frames")
     try:
         proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -151,13 +154,14 @@ def _run_file(videos_root: Path, rel: str, cache_dir: Path, config: Path,
 
 def extract_files(videos_root: Path, files: Iterable[str], cache_dir: Path, *,
                   jobs: int = 2, scene_timeout: float = 60.0, file_timeout: float = 1800.0,
-                  max_waits: int = 40,
+                  max_waits: int = 40, gl_frames: bool = False,
                   on_file: Callable[[str, list[SceneRun]], Any] | None = None) -> list[SceneRun]:
     """Run every scene of ``files``; returns one :class:`SceneRun` per scene tried."""
     if manimgl_version() is None:
         raise PrepareError("ManimGL is not installed: pip install '.[3b1b]' "
                            "(or run ./scripts/setup.sh)")
     files = list(files)
+    cache_dir = cache_dir.resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
     config = gl_config(cache_dir, videos_root.resolve())
     lock = threading.Lock()
@@ -165,7 +169,7 @@ def extract_files(videos_root: Path, files: Iterable[str], cache_dir: Path, *,
 
     def one(rel: str) -> None:
         runs = _run_file(videos_root.resolve(), rel, cache_dir, config, scene_timeout,
-                         file_timeout, max_waits)
+                         file_timeout, max_waits, gl_frames)
         with lock:
             out[rel] = runs
             if on_file is not None:

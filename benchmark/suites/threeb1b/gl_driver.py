@@ -43,6 +43,10 @@ class StopScene(Exception):
     """Raised from the wait hook once the scene has given what we need."""
 
 
+class SceneTimeout(BaseException):
+    """Raised by the alarm of a scene run in its own interpreter."""
+
+
 def _args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser()
     p.add_argument("--root", required=True, help="the videos checkout")
@@ -53,6 +57,11 @@ def _args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--scene-timeout", type=float, default=60.0)
     p.add_argument("--max-waits", type=int, default=40)
     p.add_argument("--memory-mb", type=int, default=6144)
+    p.add_argument("--gl-frames", action="store_true",
+                   help="also save ManimGL's own frame at each wait (OUT/<Scene>.wNN.png); "
+                        "each scene then runs in a fresh interpreter, since Mesa's renderer "
+                        "does not survive a fork")
+    p.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -238,6 +247,8 @@ def _compat(manimlib: Any) -> None:
 
 
 def _classify_error(exc: BaseException) -> str:
+    if isinstance(exc, SceneTimeout):
+        return "timeout"
     text = f"{type(exc).__name__}: {exc}"
     low = text.lower()
     if isinstance(exc, ImportError) or isinstance(exc, ModuleNotFoundError):
@@ -256,7 +267,7 @@ def _tb_files(exc: BaseException) -> str:
 
 
 def _run_scene(manimlib: Any, wire: Any, scene_cls: type, out: Path,
-               max_waits: int) -> dict[str, Any]:
+               max_waits: int, gl_frames: bool = False) -> dict[str, Any]:
     encoder = Encoder(manimlib, wire)
     Scene = manimlib.Scene
     waits = {"n": 0, "written": 0, "three_d": False}
@@ -270,6 +281,10 @@ def _run_scene(manimlib: Any, wire: Any, scene_cls: type, out: Path,
             raise StopScene()
         fh.write(wire.frame(wire.KIND_SNAPSHOT, encoder.encode(scene, waits["n"], info)))
         fh.flush()
+        if gl_frames:  # ManimGL's own rendering (EGL), kept beside the snapshot
+            scene.camera.capture(*scene.render_groups)
+            scene.camera.get_image().save(out.with_name(
+                f"{scene_cls.__name__}.w{waits['n']:02d}.png"))
         waits["written"] += 1
 
     def wait(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -334,7 +349,7 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             stack = open(out_dir / f".{scene_cls.__name__}.stack", "w")
             faulthandler.dump_traceback_later(max(1.0, args.scene_timeout - 1.0), file=stack)
             _limit_memory(args.memory_mb)
-            res = _run_scene(manimlib, wire, scene_cls, out, args.max_waits)
+            res = _run_scene(manimlib, wire, scene_cls, out, args.max_waits, args.gl_frames)
             result_path.write_text(json.dumps(res))
         except BaseException:
             code = 3
@@ -366,6 +381,31 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             "seconds": round(time.perf_counter() - t0, 3)}
 
 
+def _spawn_scene(scene_cls: type, out_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one scene in a fresh interpreter (needed for ManimGL's own frames)."""
+    import subprocess
+
+    name = scene_cls.__name__
+    result_path = out_dir / f".{name}.result.json"
+    t0 = time.perf_counter()
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--root", args.root, "--file",
+           args.file, "--out", str(out_dir), "--config", args.config, "--scenes", name,
+           "--scene-timeout", str(args.scene_timeout), "--max-waits", str(args.max_waits),
+           "--memory-mb", str(args.memory_mb), "--gl-frames", "--in-process"]
+    try:
+        subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=args.scene_timeout + 60, check=False)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "error": f"no end after {args.scene_timeout:g} s",
+                "waits": None, "snapshots": 0, "seconds": round(time.perf_counter() - t0, 3)}
+    if result_path.is_file():
+        res = json.loads(result_path.read_text())
+        result_path.unlink()
+        return res
+    return {"status": "crashed", "error": "scene process ended without a result",
+            "waits": None, "snapshots": 0, "seconds": round(time.perf_counter() - t0, 3)}
+
+
 def _stuck_at(stack: Path) -> str:
     """Where the scene was when it ran out of time (from faulthandler's dump)."""
     try:
@@ -386,7 +426,9 @@ def _count(path: Path, wire: Any) -> int:
 def main(argv: list[str]) -> int:
     args = _args(argv)
     root = Path(args.root).resolve()
-    out_dir = Path(args.out)
+    args.root = str(root)
+    out_dir = Path(args.out).resolve()
+    args.config = str(Path(args.config).resolve())
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / "results.jsonl"
 
@@ -424,9 +466,22 @@ def main(argv: list[str]) -> int:
     scenes.sort(key=lambda c: _line(c))
     if wanted:
         scenes = [c for c in scenes if c.__name__ in wanted]
+    if args.in_process:  # one scene, here (spawned by _spawn_scene)
+        def alarm(signum: int, frame: Any) -> None:
+            raise SceneTimeout(f"no end after {args.scene_timeout:g} s")
+
+        signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, args.scene_timeout)
+        _limit_memory(args.memory_mb)
+        for cls in scenes:
+            res = _run_scene(manimlib, wire, cls, out_dir / f"{cls.__name__}.jmw",
+                             args.max_waits, args.gl_frames)
+            (out_dir / f".{cls.__name__}.result.json").write_text(json.dumps(res))
+        return 0
     for cls in scenes:
-        record(cls.__name__, {**_fork_scene(manimlib, wire, cls, out_dir, args),
-                              "line": _line(cls)})
+        res = (_spawn_scene(cls, out_dir, args) if args.gl_frames
+               else _fork_scene(manimlib, wire, cls, out_dir, args))
+        record(cls.__name__, {**res, "line": _line(cls)})
     return 0
 
 
