@@ -16,7 +16,7 @@ import numpy as np
 
 from benchmark.snapshot import Member, Snapshot
 
-__all__ = ["KINDS", "SemanticObject", "classify", "semantic_objects"]
+__all__ = ["KINDS", "SemanticObject", "classify", "family_members", "semantic_objects"]
 
 KINDS = ("tex", "text", "axes", "graph", "shape", "arrow", "matrix", "brace",
          "number_line", "image", "other")
@@ -84,7 +84,7 @@ class SemanticObject:
                 "visible_px": self.visible_px}
 
 
-def _family(index: int, kids: list[list[int]]) -> list[int]:
+def family_members(index: int, kids: list[list[int]]) -> list[int]:
     out, stack = [], [index]
     while stack:
         i = stack.pop()
@@ -127,7 +127,7 @@ def semantic_objects(snap: Snapshot) -> list[SemanticObject]:
     objects: list[SemanticObject] = []
 
     def emit(index: int, kind: str) -> None:
-        family = _family(index, kids)
+        family = family_members(index, kids)
         pts = [snap.members[i].points for i in family if len(snap.members[i].points)]
         if not pts:
             return  # nothing with geometry (a ValueTracker, an empty group)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from benchmark.measure.objects import SemanticObject
+from benchmark.measure.objects import family_members as _family
 from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
 from benchmark.sandbox.runtime import wire
 from benchmark.snapshot import Member, Snapshot
@@ -113,15 +114,6 @@ def _visible_style(m: Member) -> bool:
     stroke = (m.stroke is not None and len(m.stroke) and m.stroke_width > 0
               and float(m.stroke[:, 3].max()) > MIN_ALPHA)
     return bool(fill or stroke)
-
-
-def _family(i: int, kids: list[list[int]]) -> list[int]:
-    out, stack = [], [i]
-    while stack:
-        j = stack.pop()
-        out.append(j)
-        stack.extend(reversed(kids[j]))
-    return out
 
 
 def _strings(snap: Snapshot, family: list[int]) -> list[str]:
