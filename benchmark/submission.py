@@ -73,3 +73,4 @@ register_submission = submissions.register
 submissions.add("oracle", "baselines.oracle:Oracle")
 submissions.add("random", "baselines.random_layout:RandomLayout")
 submissions.add("template", "baselines.template:Template")
+submissions.add("jepa", "jepa_model.submission:Jepa")

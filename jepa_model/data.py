@@ -1,0 +1,366 @@
+"""Training scenes, the held-out guard, augmentation and the batch collator.
+
+Training data is the synthetic ``train`` split (``generate_tasks``, unbounded)
+plus the 3b1b ``dev`` split when one is prepared on this machine.  Test splits
+never enter: every task is checked against the inputs and layout hashes of the
+synthetic ``test`` and ``val`` splits (and their rules layouts) and of the 3b1b
+``test`` split, and a match raises ``LeakageError``.  Featurised scenes are
+cached as ``.npz`` (no pickle) per block of synthetic indices, keyed by
+generator version, feature version, size table and encoder id, with the
+tasks' hashes inside so the guard re-checks cached blocks too.
+
+Batch format (``collate``), B scenes padded to the batch's largest object
+count N, E the text encoder's dimension; exactly these keys:
+
+=============  ===========  ==============================================================
+key            dtype/shape  meaning
+=============  ===========  ==============================================================
+``kind``       int64 B,N    index into ``benchmark.tasks.KINDS`` (0 on padding)
+``content``    f32 B,N,E    unit sentence embedding of the object's content
+``size``       f32 B,N,2    intrinsic (w/W, h/H) of the object alone; 0 when unknown
+``size_known`` bool B,N     ``size`` is measured (False: arrows, unknown contents, padding)
+``box``        f32 B,N,4    (cx/(W/2), cy/(H/2), w/W, h/H): training, the target of masked
+                            objects and the position of context ones (a given object's is
+                            its given box); inference, zeros for every masked object even
+                            when the task carries a reference layout (nothing to leak)
+``valid``      bool B,N     a real object (False: padding)
+``given``      bool B,N     placed by the task: always context, never masked
+``mask``       bool B,N     objects to predict; their ``box`` must not reach the context
+                            encoder.  Training: k ∈ [mask_min, min(mask_max, m)] of the m
+                            valid non-given objects, uniformly, at least one when m > 0.
+                            Inference (``train=False``): every valid non-given object.
+``prompt``     f32 B,E      unit sentence embedding of the prompt
+=============  ===========  ==============================================================
+
+W × H is the 14.222… × 8 unit frame.  Context objects are ``valid & ~mask``.
+Augmentation (training only, from the caller's seeded ``rng``) changes ``box``
+and ``size`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from benchmark.tasks import Task, load_tasks
+from jepa_model.features import FEATURES_VERSION, Featurizer, SceneArrays
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["BATCH_KEYS", "AugmentConfig", "DataConfig", "LeakageError", "TrainingData",
+           "check_no_leak", "collate", "heldout_hashes", "load_scenes", "save_scenes"]
+
+BATCH_KEYS = ("kind", "content", "size", "size_known", "box", "valid", "given", "mask",
+              "prompt")
+
+
+class LeakageError(ValueError):
+    """A task of a held-out (test or val) split reached the training data."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which tasks train: synthetic ``train`` indices ``[start, start+n)`` and 3b1b dev."""
+
+    synthetic_start: int = 0
+    synthetic_n: int = 10_000
+    threeb1b_dev: bool = True  # when prepared (JEPA_MANIM_3B1B or runs/suites/3b1b)
+    block: int = 1000  # synthetic tasks per cached .npz
+    cache_dir: str | None = None  # default: $XDG_CACHE_HOME/jepa-manim/features
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Training-time augmentation of positions and sizes (normalised units).
+
+    ``jitter``: σ of independent Gaussian noise on each *context* object's
+    centre (targets stay exact).  ``scale``: every box and size of a scene
+    multiplied by one s ~ U[1-a, 1+a] about the frame centre; off by default
+    because edge and corner placements are absolute (a scaled title leaves its
+    edge buffer).  ``hflip``: mirror x with probability ½; off by default, it
+    contradicts left_of/right_of, prompts that say "left" and unmirrored text.
+    """
+
+    jitter: float = 0.01
+    scale: float = 0.0
+    hflip: bool = False
+
+
+# --- the held-out guard --------------------------------------------------------------------
+
+def _hashes(t: Task) -> list[str]:
+    """Inputs hash, plus the layout hash when there is a layout (empty ones all collide)."""
+    return [t.inputs_hash()] + ([t.layout_hash()] if t.reference.layout else [])
+
+
+def heldout_hashes() -> dict[str, str]:
+    """Every held-out inputs/layout hash → what it belongs to (for the error message)."""
+    from benchmark.suites.synthetic.generate import FIXED_SPLITS, forbidden_hashes, split_path
+    from benchmark.suites.threeb1b.source import suite_dir
+
+    out: dict[str, str] = {}
+    for split in FIXED_SPLITS:
+        path = split_path(split)
+        if path.is_file():
+            for t in load_tasks(path):
+                for h in _hashes(t):
+                    out[h] = f"synthetic {split} task {t.id}"
+    for h in forbidden_hashes():  # adds the rules-layout hashes of test and val
+        out.setdefault(h, "a synthetic test/val task (rules layout)")
+    test3 = suite_dir() / "test.jsonl"
+    if test3.is_file():
+        for t in load_tasks(test3):
+            for h in _hashes(t):
+                out.setdefault(h, f"3b1b test task {t.id}")
+    return out
+
+
+def _heldout_split(t: Task) -> bool:
+    return (t.suite == "synthetic" and t.split in ("test", "val")) or (
+        t.suite == "3b1b" and t.split == "test")
+
+
+def check_no_leak(tasks: Sequence[Task], heldout: dict[str, str] | None = None) -> None:
+    """Raise ``LeakageError`` naming the first task that is (or equals) a held-out task."""
+    heldout = heldout_hashes() if heldout is None else heldout
+    for t in tasks:
+        if _heldout_split(t):
+            raise LeakageError(f"task {t.id} is from the held-out {t.suite} {t.split} split; "
+                               "it must not be trained on")
+        for h in _hashes(t):
+            if h in heldout:
+                raise LeakageError(f"training task {t.id} has the same inputs or layout as "
+                                   f"{heldout[h]}; it must not be trained on")
+
+
+# --- disk cache of featurised scenes -------------------------------------------------------
+
+def save_scenes(path: Path, scenes: Sequence[SceneArrays], hashes: Sequence[list[str]]
+                ) -> Path:
+    """Write scenes (and their tasks' guard hashes) as one ``.npz``, atomically."""
+    offsets = np.cumsum([0] + [s.n for s in scenes]).astype(np.int64)
+    rows: dict[bytes, int] = {}
+    content_index = np.array([rows.setdefault(r.tobytes(), len(rows))
+                              for s in scenes for r in s.content], np.int64)
+    dim = scenes[0].prompt.shape[0] if scenes else 0
+    table = (np.frombuffer(b"".join(rows), np.float32).reshape(len(rows), dim)
+             if rows else np.zeros((0, dim), np.float32))
+
+    def cat(name: str, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
+        parts = [getattr(s, name) for s in scenes]
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(shape, dtype)
+
+    arrays = {
+        "offsets": offsets, "content_index": content_index, "content_table": table,
+        "kind": cat("kind", np.int64, (0,)), "size": cat("size", np.float32, (0, 2)),
+        "size_known": cat("size_known", np.bool_, (0,)), "box": cat("box", np.float32, (0, 4)),
+        "box_known": cat("box_known", np.bool_, (0,)), "given": cat("given", np.bool_, (0,)),
+        "prompt": (np.stack([s.prompt for s in scenes]) if scenes
+                   else np.zeros((0, dim), np.float32)),
+        "task_id": np.array([s.task_id for s in scenes], dtype=np.str_),
+        "object_id": np.array([o for s in scenes for o in s.object_ids], dtype=np.str_),
+        "hashes": np.array(["|".join(h) for h in hashes], dtype=np.str_),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as f:
+        np.savez(f, **arrays)
+    tmp.replace(path)
+    return path
+
+
+def load_scenes(path: Path) -> tuple[list[SceneArrays], list[list[str]]]:
+    """Scenes and guard hashes written by ``save_scenes``."""
+    with np.load(path, allow_pickle=False) as z:
+        a = {k: z[k] for k in z.files}
+    o, table = a["offsets"], a["content_table"]
+    scenes = []
+    for i in range(len(o) - 1):
+        s = slice(int(o[i]), int(o[i + 1]))
+        scenes.append(SceneArrays(
+            kind=a["kind"][s], content=table[a["content_index"][s]], size=a["size"][s],
+            size_known=a["size_known"][s], box=a["box"][s], box_known=a["box_known"][s],
+            given=a["given"][s], prompt=a["prompt"][i], task_id=str(a["task_id"][i]),
+            object_ids=[str(x) for x in a["object_id"][s]]))
+    return scenes, [str(h).split("|") for h in a["hashes"]]
+
+
+def _default_feature_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "jepa-manim" / "features"
+
+
+def _sizes_digest() -> str:
+    from benchmark.suites.synthetic._sizes import SIZES_PATH
+
+    data = SIZES_PATH.read_bytes() if SIZES_PATH.is_file() else b""
+    return hashlib.sha256(data).hexdigest()[:8]
+
+
+# --- the training set ----------------------------------------------------------------------
+
+class TrainingData:
+    """Featurised training scenes (complete layouts only), guarded against held-out tasks."""
+
+    def __init__(self, scenes: list[SceneArrays], counts: dict[str, int]) -> None:
+        self.scenes = scenes
+        self.counts = counts  # scenes per source, and "dropped" (incomplete layouts)
+
+    def __len__(self) -> int:
+        return len(self.scenes)
+
+    def __getitem__(self, i: int) -> SceneArrays:
+        return self.scenes[i]
+
+    def __iter__(self) -> Iterator[SceneArrays]:
+        return iter(self.scenes)
+
+    @classmethod
+    def from_tasks(cls, tasks: Sequence[Task], featurizer: Featurizer,
+                   heldout: dict[str, str] | None = None) -> TrainingData:
+        """Any tasks (after the guard), uncached."""
+        check_no_leak(tasks, heldout)
+        return cls._complete(featurizer.scenes(tasks), {"tasks": len(tasks)})
+
+    @classmethod
+    def _complete(cls, scenes: list[SceneArrays], counts: dict[str, int]) -> TrainingData:
+        kept = [s for s in scenes if bool(s.box_known.all())]
+        counts["dropped"] = counts.get("dropped", 0) + len(scenes) - len(kept)
+        return cls(kept, counts)
+
+    @classmethod
+    def build(cls, featurizer: Featurizer, config: DataConfig | None = None,
+              log: Callable[[str], None] | None = None) -> TrainingData:
+        """Synthetic train ``[start, start+n)`` plus 3b1b dev, from the disk cache when there."""
+        from benchmark.suites.synthetic import VERSION, generate_tasks
+        from benchmark.suites.threeb1b.source import SOURCE as THREEB1B
+
+        config = config or DataConfig()
+        heldout = heldout_hashes()
+        root = (Path(config.cache_dir) if config.cache_dir else _default_feature_dir()
+                ) / featurizer.encoder.id
+        tag = f"f{FEATURES_VERSION}-s{_sizes_digest()}"
+        scenes: list[SceneArrays] = []
+        lo, hi, blk = config.synthetic_start, config.synthetic_start + config.synthetic_n, \
+            config.block
+        for a in range(lo - lo % blk, hi, blk):
+            path = root / f"synthetic-{VERSION}-train-{a:09d}-{a + blk:09d}-{tag}.npz"
+
+            def make(a: int = a) -> list[Task]:
+                return list(generate_tasks("train", a, blk))
+
+            got = _cached(path, make, featurizer, heldout, log)
+            scenes.extend(got[max(lo - a, 0):hi - a])
+        counts = {"synthetic": len(scenes)}
+        if config.threeb1b_dev and THREEB1B.size("dev"):
+            suite = THREEB1B.load("dev")
+            path = root / f"3b1b-dev-{suite.hash}-{tag}.npz"
+            got = _cached(path, lambda: suite.tasks, featurizer, heldout, log)
+            counts["3b1b"] = len(got)
+            scenes.extend(got)
+        return cls._complete(scenes, counts)
+
+    def batches(self, batch_size: int, rng: np.random.Generator,
+                augment: AugmentConfig | None = None, mask_min: int = 1,
+                mask_max: int | None = None, drop_last: bool = True
+                ) -> Iterator[dict[str, torch.Tensor]]:
+        """One shuffled epoch of training batches (``collate``)."""
+        order = rng.permutation(len(self.scenes))
+        stop = len(order) - (len(order) % batch_size if drop_last else 0)
+        for at in range(0, stop, batch_size):
+            yield collate([self.scenes[i] for i in order[at:at + batch_size]], rng,
+                          mask_min=mask_min, mask_max=mask_max, train=True, augment=augment)
+
+
+def _cached(path: Path, tasks: Callable[[], list[Task]], featurizer: Featurizer,
+            heldout: dict[str, str], log: Callable[[str], None] | None) -> list[SceneArrays]:
+    """Scenes from ``path``, or featurised from ``tasks()`` and written there; guarded."""
+    if path.is_file():
+        scenes, hashes = load_scenes(path)
+        for s, hs in zip(scenes, hashes, strict=True):
+            for h in hs:
+                if h in heldout:
+                    raise LeakageError(f"cached training task {s.task_id} ({path}) has the "
+                                       f"same inputs or layout as {heldout[h]}")
+        return scenes
+    todo = tasks()
+    check_no_leak(todo, heldout)
+    if log is not None:
+        log(f"featurising {len(todo)} tasks → {path.name}")
+    scenes = featurizer.scenes(todo)
+    save_scenes(path, scenes, [_hashes(t) for t in todo])
+    return scenes
+
+
+# --- batches -------------------------------------------------------------------------------
+
+def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: int = 1,
+            mask_max: int | None = None, train: bool = True,
+            augment: AugmentConfig | None = None) -> dict[str, torch.Tensor]:
+    """Pad scenes into one batch and choose the masked objects (format: module docstring)."""
+    import torch
+
+    if not scenes:
+        raise ValueError("collate: no scenes")
+    if mask_min < 1 or (mask_max is not None and mask_max < mask_min):
+        raise ValueError(f"collate: need 1 <= mask_min <= mask_max (got {mask_min}, "
+                         f"{mask_max})")
+    b, n, e = len(scenes), max(s.n for s in scenes), scenes[0].prompt.shape[0]
+    kind = np.zeros((b, n), np.int64)
+    content = np.zeros((b, n, e), np.float32)
+    size = np.zeros((b, n, 2), np.float32)
+    size_known = np.zeros((b, n), bool)
+    box = np.zeros((b, n, 4), np.float32)
+    valid = np.zeros((b, n), bool)
+    given = np.zeros((b, n), bool)
+    mask = np.zeros((b, n), bool)
+    prompt = np.zeros((b, e), np.float32)
+    for i, s in enumerate(scenes):
+        k = s.n
+        if train and not s.box_known.all():
+            missing = s.object_ids[int(np.flatnonzero(~s.box_known)[0])]
+            raise ValueError(f"collate: scene {s.task_id} has no box for {missing!r} "
+                             "(training needs complete layouts)")
+        kind[i, :k], content[i, :k], size[i, :k] = s.kind, s.content, s.size
+        size_known[i, :k], box[i, :k], given[i, :k] = s.size_known, s.box, s.given
+        valid[i, :k] = True
+        prompt[i] = s.prompt
+        free = np.flatnonzero(~s.given)
+        if not train:
+            mask[i, free] = True
+        elif len(free):
+            top = len(free) if mask_max is None else min(mask_max, len(free))
+            count = int(rng.integers(min(mask_min, top), top + 1))
+            mask[i, rng.choice(free, size=count, replace=False)] = True
+    if train and augment is not None:
+        _augment(box, size, valid, mask, rng, augment)
+    if not train:
+        box[mask] = 0.0  # a test task's reference boxes never reach the model
+    out = {"kind": kind, "content": content, "size": size, "size_known": size_known,
+           "box": box, "valid": valid, "given": given, "mask": mask, "prompt": prompt}
+    return {k: torch.from_numpy(out[k]) for k in BATCH_KEYS}
+
+
+def _augment(box: np.ndarray, size: np.ndarray, valid: np.ndarray, mask: np.ndarray,
+             rng: np.random.Generator, cfg: AugmentConfig) -> None:
+    """In place: per-scene scale and flip of every box, then jitter of context centres."""
+    b = box.shape[0]
+    if cfg.scale > 0:
+        s = rng.uniform(1 - cfg.scale, 1 + cfg.scale, size=(b, 1, 1)).astype(np.float32)
+        box *= s
+        size *= s
+    if cfg.hflip:
+        flip = rng.random(b) < 0.5
+        box[flip, :, 0] *= -1
+    if cfg.jitter > 0:
+        noise = rng.normal(0.0, cfg.jitter, size=box[..., :2].shape).astype(np.float32)
+        box[..., :2] += noise * (valid & ~mask)[..., None]
+    box *= valid[..., None]  # padding stays zero
+    size *= valid[..., None]

@@ -1,0 +1,112 @@
+"""``jepa``: predict the layout in latent space, then write the code around it.
+
+Every object without a given position is masked; the model predicts its box;
+the shared composer (:func:`benchmark.compose.compose_scene`) writes idiomatic
+Manim CE code that creates each object and scales/moves it into its predicted
+box (objects that follow others — graphs, arrows, braces — are built from what
+they follow).  The model, the text encoder and the embedding cache load once
+per process; object sizes and embeddings are cached, so a scene costs one
+forward pass.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from benchmark.compose import ComposeError, Placement, compose_scene
+from benchmark.submission import Generation, Submission, SubmissionError
+from benchmark.tasks import Task
+
+__all__ = ["DEFAULT_CHECKPOINT", "Jepa", "JepaPredictor"]
+
+DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "tiny"
+
+
+class JepaPredictor:
+    """A loaded checkpoint plus its featurizer: ``boxes(task)`` → predicted layout."""
+
+    def __init__(self, checkpoint: Path) -> None:
+        import torch
+
+        from jepa_model.checkpoint import load_checkpoint
+        from jepa_model.features import Featurizer
+        from jepa_model.text import EmbeddingCache, TextEncoder
+
+        self.model, self.config, self.state = load_checkpoint(checkpoint)
+        self.model.eval()
+        encoder = TextEncoder.load(self.config.data.text_encoder)
+        self.featurizer = Featurizer(encoder, EmbeddingCache(encoder))
+        self.torch = torch
+        self.lock = threading.Lock()
+
+    def boxes(self, task: Task) -> dict[str, tuple[float, float, float, float]]:
+        """Object id → predicted (cx, cy, w, h) in scene units, for every object."""
+        from jepa_model.data import collate
+        from jepa_model.features import denormalize_boxes
+
+        with self.lock:  # one forward at a time: the model is shared by the runner's threads
+            scene = self.featurizer.scene(task)
+            batch = collate([scene], np.random.default_rng(0), train=False)
+            with self.torch.no_grad():
+                pred = self.model.predict(batch)[0, : len(scene.object_ids)].float().numpy()
+        xyxy = denormalize_boxes(pred)
+        out = {}
+        for oid, (x0, y0, x1, y1) in zip(scene.object_ids, xyxy, strict=True):
+            out[oid] = ((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0)
+        return out
+
+
+_LOADED: dict[Path, JepaPredictor] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def _predictor(path: Path) -> JepaPredictor:
+    from jepa_model.checkpoint import CheckpointError
+
+    key = path.resolve()
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            try:
+                _LOADED[key] = JepaPredictor(key)
+            except (CheckpointError, FileNotFoundError) as exc:
+                raise SubmissionError(f"jepa: {exc}") from None
+        return _LOADED[key]
+
+
+class Jepa(Submission):
+    name = "jepa"
+    args_help: ClassVar[dict[str, str]] = {
+        "checkpoint": f"checkpoint folder (default: the shipped {DEFAULT_CHECKPOINT.name})",
+        "codegen": "who writes the code around the predicted layout: compose (default)",
+        "scale": "1 (default): scale objects into their predicted size; 0: centre only",
+    }
+
+    def __init__(self, **args: str) -> None:
+        super().__init__(**args)
+        codegen = self.args.get("codegen", "compose")
+        if codegen != "compose":
+            raise SubmissionError(f"jepa: codegen={codegen!r} is not available (accepted: "
+                                  "compose; 'llm' needs the llm submission)")
+        self.checkpoint = Path(self.args.get("checkpoint", DEFAULT_CHECKPOINT))
+        self.scale = self.int_arg("scale", 1) != 0
+        self.predictor = _predictor(self.checkpoint)
+
+    def generate(self, task: Task) -> Generation:
+        t0 = time.perf_counter()
+        boxes = self.predictor.boxes(task)
+        t1 = time.perf_counter()
+        placements = {oid: (Placement(cx, cy, w, h) if self.scale else Placement(cx, cy))
+                      for oid, (cx, cy, w, h) in boxes.items()}
+        try:
+            code = compose_scene(task, placements)
+        except ComposeError as exc:
+            raise SubmissionError(f"jepa: cannot write task {task.id}: {exc}") from None
+        meta: dict[str, Any] = {"checkpoint": str(self.checkpoint),
+                                "layout_ms": round(1000 * (t1 - t0), 2),
+                                "compose_ms": round(1000 * (time.perf_counter() - t1), 2)}
+        return Generation(code=code, meta=meta)

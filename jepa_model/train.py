@@ -1,0 +1,243 @@
+"""The training loop: ``python -m jepa_model train --config jepa_model/configs/tiny.yaml``.
+
+One readable loop: data → forward → backward → clip → AdamW step → EMA update of
+the target encoder (momentum rising to 1) → log.  Validation on the synthetic
+``val`` split (never a test split) every ``run.eval_every`` steps and at the end:
+latent/box losses and the layout's mean IoU over every non-given object, with
+all of them masked (exactly the inference setting).  A checkpoint (safetensors +
+resolved config + state + optimizer) is written at each evaluation, so
+``--resume DIR`` continues from the last one; ``metrics.csv`` logs every
+``run.log_every`` steps.  Deterministic on the CPU for a fixed seed.
+
+GPU: ``run.precision: bf16`` autocasts, ``run.compile`` compiles the model, and
+under ``torchrun`` (``WORLD_SIZE`` > 1) the model is wrapped in
+DistributedDataParallel and each rank takes its share of every batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from jepa_model.checkpoint import load_checkpoint, load_optimizer_state, save_checkpoint
+from jepa_model.config import Config
+from jepa_model.model import JEPA, momentum_schedule, parameter_groups
+
+__all__ = ["TrainResult", "evaluate", "lr_at", "train"]
+
+LOG_FIELDS = ("step", "epoch", "lr", "momentum", "loss", "loss_latent", "loss_box",
+              "loss_kind", "samples_per_s", "val_loss_box", "val_miou")
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    steps: int
+    seconds: float
+    samples_per_s: float
+    final: dict[str, float] = field(default_factory=dict)
+
+
+def lr_at(step: int, total: int, cfg: Config) -> float:
+    """Linear warm-up to ``optim.lr``, then cosine decay to ``optim.min_lr``."""
+    o = cfg.optim
+    if step < o.warmup_steps:
+        return o.lr * (step + 1) / o.warmup_steps
+    t = (step - o.warmup_steps) / max(1, total - o.warmup_steps)
+    return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1 + math.cos(math.pi * min(t, 1.0)))
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _to(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+
+
+def _box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """IoU of normalised (cx, cy, w, h) boxes in scene units (the frame's aspect kept)."""
+    from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
+
+    scale = a.new_tensor([FRAME_WIDTH / 2, FRAME_HEIGHT / 2, FRAME_WIDTH, FRAME_HEIGHT])
+    a, b = a * scale, b * scale
+
+    def corners(x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return (x[..., 0] - x[..., 2] / 2, x[..., 1] - x[..., 3] / 2,
+                x[..., 0] + x[..., 2] / 2, x[..., 1] + x[..., 3] / 2)
+
+    ax0, ay0, ax1, ay1 = corners(a)
+    bx0, by0, bx1, by1 = corners(b)
+    iw = (torch.minimum(ax1, bx1) - torch.maximum(ax0, bx0)).clamp(min=0)
+    ih = (torch.minimum(ay1, by1) - torch.maximum(ay0, by0)).clamp(min=0)
+    inter = iw * ih
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return inter / union.clamp(min=1e-9)
+
+
+@torch.no_grad()
+def evaluate(model: JEPA, batches: list[dict[str, torch.Tensor]],
+             device: torch.device) -> dict[str, float]:
+    """Box loss and mean IoU of every non-given object, all masked (the inference setting)."""
+    model.eval()
+    losses, ious, n = 0.0, 0.0, 0
+    for batch in batches:
+        b = _to(batch, device)
+        out = model(b)
+        pred = model.predict(b)
+        m = b["mask"] & b["valid"]
+        losses += float(out["loss_box"]) * int(m.sum())
+        ious += float(_box_iou(pred[m].float(), b["box"][m].float()).sum())
+        n += int(m.sum())
+    model.train()
+    return {"val_loss_box": losses / max(n, 1), "val_miou": ious / max(n, 1)}
+
+
+def _validation(cfg: Config, featurizer: Any, n: int = 200) -> list[dict[str, torch.Tensor]]:
+    from benchmark.suites import load_suite
+    from jepa_model.data import collate
+
+    scenes = featurizer.scenes(load_suite("synthetic", "val", limit=n).tasks)
+    rng = np.random.default_rng(0)
+    bs = cfg.optim.batch_size
+    return [collate(scenes[i:i + bs], rng, train=False) for i in range(0, len(scenes), bs)]
+
+
+def _featurizer(cfg: Config) -> Any:
+    from benchmark.suites.synthetic import SizeTable  # noqa: F401 - the default table
+    from jepa_model.features import Featurizer
+    from jepa_model.text import EmbeddingCache, TextEncoder
+
+    encoder = TextEncoder.load(cfg.data.text_encoder)
+    if encoder.dim != cfg.model.text_dim:
+        raise ValueError(f"model.text_dim is {cfg.model.text_dim} but the text encoder "
+                         f"{encoder.path} gives {encoder.dim}-dimensional embeddings")
+    return Featurizer(encoder, EmbeddingCache(encoder))
+
+
+def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool = True,
+          log: Callable[[str], Any] = print, max_steps: int | None = None) -> TrainResult:
+    """Train ``cfg`` into ``out`` (or continue the checkpoint in ``resume``)."""
+    from jepa_model.data import TrainingData
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    device = _device(cfg.run.device)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
+    _seed(cfg.run.seed)
+    featurizer = _featurizer(cfg)
+    data = TrainingData.build(featurizer, cfg.data, log=log if rank == 0 else None)
+    val = _validation(cfg, featurizer)
+    steps_per_epoch = max(1, len(data) // cfg.optim.batch_size)
+    total = cfg.optim.max_steps or cfg.optim.epochs * steps_per_epoch
+    if max_steps is not None:
+        total = min(total, max_steps)
+
+    model = JEPA(cfg.model).to(device)
+    optimizer = torch.optim.AdamW(parameter_groups(model, cfg.optim.weight_decay),
+                                  lr=cfg.optim.lr, betas=(0.9, 0.98))
+    step = 0
+    if resume is not None:
+        loaded, _, state = load_checkpoint(resume, map_location=device)
+        model.load_state_dict(loaded.state_dict())
+        load_optimizer_state(resume, optimizer, map_location=device)
+        step = int(state.get("step", 0))
+        log(f"resumed from {resume} at step {step}")
+    runner: torch.nn.Module = model
+    if cfg.run.compile:
+        runner = torch.compile(model)  # type: ignore[assignment]
+    if world > 1:
+        runner = torch.nn.parallel.DistributedDataParallel(
+            runner, device_ids=[device.index] if device.type == "cuda" else None)
+    autocast = (torch.autocast(device.type, dtype=torch.bfloat16)
+                if cfg.run.precision == "bf16" else torch.autocast(device.type, enabled=False))
+
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "metrics.csv"
+    new_log = not (resume and log_path.is_file())
+    log_file = open(log_path, "a" if not new_log else "w", newline="")
+    writer = csv.DictWriter(log_file, fieldnames=LOG_FIELDS)
+    if new_log:
+        writer.writeheader()
+    # Every step's randomness (order, masks, augmentation) comes from its epoch's seed,
+    # so a resumed run replays the same batches.
+    bar = None
+    if progress and rank == 0:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=step, desc="train", unit="step", dynamic_ncols=True)
+    t0, seen, last = time.perf_counter(), 0, {}
+    final: dict[str, float] = {}
+    model.train()
+    try:
+        while step < total:
+            epoch = step // steps_per_epoch
+            rng = np.random.default_rng([cfg.run.seed, epoch])
+            for i, batch in enumerate(data.batches(cfg.optim.batch_size, rng, cfg.data.augment,
+                                                   cfg.data.mask_min, cfg.data.mask_max)):
+                if i < step % steps_per_epoch or step >= total:
+                    continue  # batches before the resume point (same rng, skipped)
+                if world > 1:
+                    batch = {k: v[rank::world] for k, v in batch.items()}
+                lr = lr_at(step, total, cfg)
+                for g in optimizer.param_groups:
+                    g["lr"] = lr
+                with autocast:
+                    outputs = runner(_to(batch, device))
+                (outputs["loss"] / cfg.optim.grad_accum).backward()
+                if (step + 1) % cfg.optim.grad_accum == 0:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
+                    optimizer.step()
+                    optimizer.zero_grad(set_to_none=True)
+                momentum = momentum_schedule(step, total, cfg.optim.ema_start, cfg.optim.ema_end)
+                model.ema_update(momentum)
+                step += 1
+                seen += int(batch["valid"].shape[0])
+                last = {k: float(outputs[k].detach()) for k in ("loss", "loss_latent", "loss_box",
+                                                       "loss_kind")}
+                rate = seen / max(time.perf_counter() - t0, 1e-9)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{last['loss']:.4f}", box=f"{last['loss_box']:.4f}",
+                                    sps=f"{rate:.0f}")
+                at_eval = step % cfg.run.eval_every == 0 or step == total
+                if rank == 0 and (step % cfg.run.log_every == 0 or at_eval):
+                    row: dict[str, Any] = {"step": step, "epoch": epoch, "lr": lr,
+                                           "momentum": momentum, **last,
+                                           "samples_per_s": round(rate, 1)}
+                    if at_eval:
+                        final = evaluate(model, val, device)
+                        row.update(final)
+                        save_checkpoint(out, model, cfg, step, {**last, **final}, optimizer)
+                    writer.writerow(row)
+                    log_file.flush()
+    finally:
+        log_file.close()
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - t0
+    return TrainResult(out, step, seconds, seen / max(seconds, 1e-9), {**last, **final})
