@@ -98,6 +98,7 @@ class ModelConfig:
     predictor_depth: int = 2
     predictor_heads: int = 4
     n_kinds: int = len(KINDS)
+    structure: bool = True  # family, stated places and relations as inputs (jepa_model.structure)
     latent_loss: Literal["smooth_l1", "mse"] = "smooth_l1"
     latent_loss_weight: float = 1.0
     box_loss_weight: float = 1.0

@@ -50,6 +50,7 @@ import numpy as np
 
 from benchmark.tasks import Task, load_tasks
 from jepa_model.features import FEATURES_VERSION, Featurizer, SceneArrays
+from jepa_model.structure import PLACE_DIM
 
 if TYPE_CHECKING:
     import torch
@@ -58,7 +59,7 @@ __all__ = ["BATCH_KEYS", "AugmentConfig", "DataConfig", "LeakageError", "Trainin
            "check_no_leak", "collate", "heldout_hashes", "load_scenes", "save_scenes"]
 
 BATCH_KEYS = ("kind", "content", "size", "size_known", "box", "valid", "given", "mask",
-              "prompt")
+              "prompt", "place", "rel", "family")
 
 
 class LeakageError(ValueError):
@@ -167,6 +168,10 @@ def save_scenes(path: Path, scenes: Sequence[SceneArrays], hashes: Sequence[list
         "task_id": np.array([s.task_id for s in scenes], dtype=np.str_),
         "object_id": np.array([o for s in scenes for o in s.object_ids], dtype=np.str_),
         "hashes": np.array(["|".join(h) for h in hashes], dtype=np.str_),
+        "place": cat("place", np.float32, (0, PLACE_DIM)),
+        "rel": (np.concatenate([s.rel.reshape(-1) for s in scenes]).astype(np.int64)
+                if scenes else np.zeros((0,), np.int64)),
+        "family": np.array([s.family for s in scenes], np.int64),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -181,14 +186,17 @@ def load_scenes(path: Path) -> tuple[list[SceneArrays], list[list[str]]]:
     with np.load(path, allow_pickle=False) as z:
         a = {k: z[k] for k in z.files}
     o, table = a["offsets"], a["content_table"]
+    ro = np.cumsum([0] + [(int(o[i + 1]) - int(o[i])) ** 2 for i in range(len(o) - 1)])
     scenes = []
     for i in range(len(o) - 1):
         s = slice(int(o[i]), int(o[i + 1]))
+        k = int(o[i + 1]) - int(o[i])
         scenes.append(SceneArrays(
             kind=a["kind"][s], content=table[a["content_index"][s]], size=a["size"][s],
             size_known=a["size_known"][s], box=a["box"][s], box_known=a["box_known"][s],
             given=a["given"][s], prompt=a["prompt"][i], task_id=str(a["task_id"][i]),
-            object_ids=[str(x) for x in a["object_id"][s]]))
+            object_ids=[str(x) for x in a["object_id"][s]], place=a["place"][s],
+            rel=a["rel"][int(ro[i]):int(ro[i + 1])].reshape(k, k), family=int(a["family"][i])))
     return scenes, [str(h).split("|") for h in a["hashes"]]
 
 
@@ -322,6 +330,9 @@ def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: i
     given = np.zeros((b, n), bool)
     mask = np.zeros((b, n), bool)
     prompt = np.zeros((b, e), np.float32)
+    place = np.zeros((b, n, PLACE_DIM), np.float32)
+    rel = np.zeros((b, n, n), np.int64)
+    family = np.zeros((b,), np.int64)
     for i, s in enumerate(scenes):
         k = s.n
         if train and not s.box_known.all():
@@ -332,6 +343,11 @@ def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: i
         size_known[i, :k], box[i, :k], given[i, :k] = s.size_known, s.box, s.given
         valid[i, :k] = True
         prompt[i] = s.prompt
+        if s.place is not None:
+            place[i, :k] = s.place
+        if s.rel is not None:
+            rel[i, :k, :k] = s.rel
+        family[i] = s.family
         free = np.flatnonzero(~s.given)
         if not train:
             mask[i, free] = True
@@ -344,7 +360,8 @@ def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: i
     if not train:
         box[mask] = 0.0  # a test task's reference boxes never reach the model
     out = {"kind": kind, "content": content, "size": size, "size_known": size_known,
-           "box": box, "valid": valid, "given": given, "mask": mask, "prompt": prompt}
+           "box": box, "valid": valid, "given": given, "mask": mask, "prompt": prompt,
+           "place": place, "rel": rel, "family": family}
     return {k: torch.from_numpy(out[k]) for k in BATCH_KEYS}
 
 

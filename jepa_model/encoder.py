@@ -28,6 +28,12 @@ class MLP(nn.Module):
         return self.drop(self.fc2(self.drop(F.gelu(self.fc1(x)))))
 
 
+def pad_bias(bias: torch.Tensor, size: int) -> torch.Tensor:
+    """Zero-pad an attention bias [B, h, S, S] to [B, h, size, size] (extra tokens at the end)."""
+    extra = size - bias.shape[-1]
+    return F.pad(bias, (0, extra, 0, extra)) if extra > 0 else bias
+
+
 class Block(nn.Module):
     """Pre-norm transformer block (attention, then MLP, each with a residual)."""
 
@@ -42,13 +48,17 @@ class Block(nn.Module):
         self.mlp = MLP(dim, int(dim * mlp_ratio), dim, dropout)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, keep: torch.Tensor,
+                bias: torch.Tensor | None = None) -> torch.Tensor:
+        """``bias`` [B, heads, S, S] is added to the attention logits (relations)."""
         b, s, d = x.shape
         q, k, v = self.qkv(self.norm1(x)).view(b, s, 3, self.heads, d // self.heads) \
             .permute(2, 0, 3, 1, 4)
+        mask: torch.Tensor = keep[:, None, None, :]
+        if bias is not None:
+            mask = bias.to(q.dtype).masked_fill(~mask, float("-inf"))
         y = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=keep[:, None, None, :],
-            dropout_p=self.dropout if self.training else 0.0)
+            q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0)
         x = x + self.drop(self.proj(y.transpose(1, 2).reshape(b, s, d)))
         return x + self.mlp(self.norm2(x))
 
@@ -62,9 +72,10 @@ class Transformer(nn.Module):
         self.blocks = nn.ModuleList(Block(dim, heads, mlp_ratio, dropout) for _ in range(depth))
         self.norm = nn.LayerNorm(dim)
 
-    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, keep: torch.Tensor,
+                bias: torch.Tensor | None = None) -> torch.Tensor:
         for block in self.blocks:
-            x = block(x, keep)
+            x = block(x, keep, bias)
         return self.norm(x)
 
 
@@ -88,13 +99,16 @@ class Predictor(nn.Module):
         self.out = nn.Linear(dim, in_dim)
 
     def forward(self, h: torch.Tensor, keep: torch.Tensor, query: torch.Tensor,
-                extra: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+                extra: tuple[torch.Tensor, torch.Tensor] | None = None,
+                bias: torch.Tensor | None = None) -> torch.Tensor:
         x = self.inp(h)
         x = torch.where(query.unsqueeze(-1), x + self.mask_token, x)
         if extra is not None:
             x = torch.cat([x, extra[0]], dim=1)
             keep = torch.cat([keep, extra[1]], dim=1)
-        return self.body(x, keep)
+            if bias is not None:
+                bias = pad_bias(bias, x.shape[1])
+        return self.body(x, keep, bias)
 
     def project(self, y: torch.Tensor) -> torch.Tensor:
         """Predictor space → encoder latent space."""

@@ -38,13 +38,14 @@ from benchmark.suites.synthetic._sizes import (
     object_key,
 )
 from benchmark.tasks import KINDS, Box, ObjectSpec, Task
+from jepa_model.structure import family_index, place_features, relation_matrix
 from jepa_model.text import EmbeddingCache, TextEncoder
 
 __all__ = ["FEATURES_VERSION", "FRAME_HEIGHT", "FRAME_WIDTH", "Featurizer", "SceneArrays",
            "denormalize_box", "denormalize_boxes", "intrinsic_size", "normalize_box",
            "normalize_boxes", "size_key"]
 
-FEATURES_VERSION = 1  # bump when SceneArrays' meaning changes (invalidates disk caches)
+FEATURES_VERSION = 2  # bump when SceneArrays' meaning changes (invalidates disk caches)
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 _HALF = np.array([FRAME_WIDTH / 2, FRAME_HEIGHT / 2, FRAME_WIDTH, FRAME_HEIGHT])
 
@@ -122,6 +123,9 @@ class SceneArrays:
     prompt: np.ndarray  # float32 [E]
     task_id: str
     object_ids: list[str]
+    place: np.ndarray | None = None  # float32 [n, PLACE_DIM]: stated places (structure.py)
+    rel: np.ndarray | None = None  # int64 [n, n]: relation type i → j
+    family: int = 0  # index of the task's family (0 unknown)
 
     @property
     def n(self) -> int:
@@ -206,4 +210,5 @@ class Featurizer:
             content=vectors[[index[o.content] for o in task.objects]].astype(np.float32),
             size=size, size_known=size_known, box=box, box_known=box_known, given=given,
             prompt=vectors[index[task.prompt]].astype(np.float32), task_id=task.id,
-            object_ids=[o.id for o in task.objects])
+            object_ids=[o.id for o in task.objects], place=place_features(task),
+            rel=relation_matrix(task), family=family_index(task))

@@ -29,6 +29,7 @@ from torch import nn
 from jepa_model.config import ModelConfig
 from jepa_model.encoder import MLP, Predictor, Transformer
 from jepa_model.image import ImageBranch, PatchPredictorIO, build_image_branch
+from jepa_model.structure import N_RELATION_TYPES
 from jepa_model.tokens import ObjectTokenizer
 
 __all__ = ["CENTER_BOUND", "JEPA", "SIZE_BOUND", "EncoderOut", "LayoutHead", "SceneEncoder",
@@ -58,6 +59,10 @@ class SceneEncoder(nn.Module):
         self.image: ImageBranch | None = (build_image_branch(cfg.image, cfg.d_model)
                                           if cfg.image is not None else None)
         self.body = Transformer(cfg.d_model, cfg.depth, cfg.heads, cfg.mlp_ratio, cfg.dropout)
+        self.relations: nn.Embedding | None = None
+        if cfg.structure:
+            self.relations = nn.Embedding(N_RELATION_TYPES, cfg.heads)
+            nn.init.zeros_(self.relations.weight)
 
     def forward(self, batch: dict[str, torch.Tensor], hide: torch.Tensor,
                 context: bool) -> EncoderOut:
@@ -68,7 +73,17 @@ class SceneEncoder(nn.Module):
             token, patches, patch_keep = self.image(batch, context)
             x = torch.cat([x, token.unsqueeze(1)], dim=1)
             keep = torch.cat([keep, torch.ones_like(keep[:, :1])], dim=1)
-        return EncoderOut(self.body(x, keep), keep, patches, patch_keep)
+        bias = (relation_bias(batch["rel"], self.relations, x.shape[1])
+                if self.relations is not None and "rel" in batch else None)
+        return EncoderOut(self.body(x, keep, bias), keep, patches, patch_keep)
+
+
+def relation_bias(rel: torch.Tensor, table: nn.Embedding, size: int) -> torch.Tensor:
+    """[B, N, N] relation types → an attention bias [B, heads, size, size]; the prompt token
+    (index 0) and tokens after the objects get none."""
+    b = table(rel.clamp(0, table.num_embeddings - 1)).permute(0, 3, 1, 2)  # [B, h, N, N]
+    n = rel.shape[-1]
+    return F.pad(b, (1, size - n - 1, 1, size - n - 1))
 
 
 class LayoutHead(nn.Module):
@@ -117,6 +132,10 @@ class JEPA(nn.Module):
         self.predictor = Predictor(cfg.d_model, cfg.predictor_dim, cfg.predictor_depth,
                                    cfg.predictor_heads, cfg.mlp_ratio, cfg.dropout)
         self.head = LayoutHead(cfg.d_model, cfg.n_kinds)
+        self.predictor_relations: nn.Embedding | None = None
+        if cfg.structure:
+            self.predictor_relations = nn.Embedding(N_RELATION_TYPES, cfg.predictor_heads)
+            nn.init.zeros_(self.predictor_relations.weight)
         self.target_encoder: SceneEncoder | None = None
         self.patch_io: PatchPredictorIO | None = None
         if cfg.objective == "jepa":
@@ -142,7 +161,9 @@ class JEPA(nn.Module):
         extra = None
         if self.patch_io is not None and ctx.patches is not None:
             extra = self.patch_io.tokens(ctx.patches, batch["image_ctx"], batch["image_tgt"])
-        y = self.predictor(ctx.h, ctx.keep, query, extra)
+        bias = (relation_bias(batch["rel"], self.predictor_relations, ctx.h.shape[1])
+                if self.predictor_relations is not None and "rel" in batch else None)
+        y = self.predictor(ctx.h, ctx.keep, query, extra, bias)
         z = self.predictor.project(y[:, 1:n + 1])
         y_patches = y[:, ctx.h.shape[1]:] if extra is not None else None
         return z, y_patches, ctx.patches

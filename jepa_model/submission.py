@@ -46,6 +46,12 @@ class JepaPredictor:
 
     def boxes(self, task: Task) -> dict[str, tuple[float, float, float, float]]:
         """Object id → predicted (cx, cy, w, h) in scene units, for every object."""
+        return self.layout(task)[0]
+
+    def layout(self, task: Task) -> tuple[dict[str, tuple[float, float, float, float]],
+                                          dict[str, tuple[float, float]]]:
+        """Predicted boxes (as :meth:`boxes`) and the intrinsic sizes the model was given
+        (object id → (w, h) in scene units, for the objects whose size is known)."""
         from jepa_model.data import collate
         from jepa_model.features import denormalize_boxes
 
@@ -54,11 +60,16 @@ class JepaPredictor:
             batch = collate([scene], np.random.default_rng(0), train=False)
             with self.torch.no_grad():
                 pred = self.model.predict(batch)[0, : len(scene.object_ids)].float().numpy()
+        from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
+
         xyxy = denormalize_boxes(pred)
-        out = {}
-        for oid, (x0, y0, x1, y1) in zip(scene.object_ids, xyxy, strict=True):
+        out, sizes = {}, {}
+        for i, (oid, (x0, y0, x1, y1)) in enumerate(zip(scene.object_ids, xyxy, strict=True)):
             out[oid] = ((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0)
-        return out
+            if scene.size_known[i]:
+                sizes[oid] = (float(scene.size[i, 0]) * FRAME_WIDTH,
+                              float(scene.size[i, 1]) * FRAME_HEIGHT)
+        return out, sizes
 
 
 _LOADED: dict[Path, JepaPredictor] = {}
@@ -83,7 +94,8 @@ class Jepa(Submission):
     args_help: ClassVar[dict[str, str]] = {
         "checkpoint": f"checkpoint folder (default: the shipped {DEFAULT_CHECKPOINT.name})",
         "codegen": "who writes the code around the predicted layout: compose (default)",
-        "scale": "1 (default): scale objects into their predicted size; 0: centre only",
+        "scale": "auto (default): rescale an object only when its predicted size differs "
+                 "from its natural size by more than 15%; 1: always; 0: never (centre only)",
     }
 
     def __init__(self, **args: str) -> None:
@@ -93,14 +105,17 @@ class Jepa(Submission):
             raise SubmissionError(f"jepa: codegen={codegen!r} is not available (accepted: "
                                   "compose; 'llm' needs the llm submission)")
         self.checkpoint = Path(self.args.get("checkpoint", DEFAULT_CHECKPOINT))
-        self.scale = self.int_arg("scale", 1) != 0
+        self.scale = self.args.get("scale", "auto")
+        if self.scale not in ("auto", "0", "1"):
+            raise SubmissionError(f"jepa: scale must be auto, 0 or 1, got {self.scale!r}")
         self.predictor = _predictor(self.checkpoint)
 
     def generate(self, task: Task) -> Generation:
         t0 = time.perf_counter()
-        boxes = self.predictor.boxes(task)
+        boxes, natural = self.predictor.layout(task)
         t1 = time.perf_counter()
-        placements = {oid: (Placement(cx, cy, w, h) if self.scale else Placement(cx, cy))
+        placements = {oid: (Placement(cx, cy, w, h) if self._rescale(w, h, natural.get(oid))
+                            else Placement(cx, cy))
                       for oid, (cx, cy, w, h) in boxes.items()}
         try:
             code = compose_scene(task, placements)
@@ -110,3 +125,12 @@ class Jepa(Submission):
                                 "layout_ms": round(1000 * (t1 - t0), 2),
                                 "compose_ms": round(1000 * (time.perf_counter() - t1), 2)}
         return Generation(code=code, meta=meta)
+
+    def _rescale(self, w: float, h: float, natural: tuple[float, float] | None) -> bool:
+        if self.scale != "auto":
+            return self.scale == "1"
+        if natural is None:
+            return True  # no natural size to keep: the prediction is all there is
+        nw, nh = natural
+        off = [abs(p / n - 1) for p, n in ((w, nw), (h, nh)) if n > 0.05]
+        return bool(off) and min(off) > 0.15

@@ -15,6 +15,7 @@ from torch import nn
 
 from jepa_model.config import ModelConfig
 from jepa_model.encoder import MLP
+from jepa_model.structure import N_FAMILIES, PLACE_DIM
 
 __all__ = ["ObjectTokenizer"]
 
@@ -32,6 +33,11 @@ class ObjectTokenizer(nn.Module):
         self.position = MLP(4, d, d)
         self.mask_embedding = nn.Parameter(torch.zeros(d))
         self.prompt = nn.Linear(cfg.text_dim, d)
+        self.structure = cfg.structure
+        if cfg.structure:  # stated places and the family (jepa_model.structure)
+            self.place = MLP(PLACE_DIM, d, d)
+            self.family = nn.Embedding(N_FAMILIES, d)
+            nn.init.normal_(self.family.weight, std=0.02)
         nn.init.normal_(self.kind.weight, std=0.02)
         nn.init.trunc_normal_(self.mask_embedding, std=0.02)
 
@@ -47,7 +53,10 @@ class ObjectTokenizer(nn.Module):
         box = torch.where(hidden, 0.0, batch["box"])
         position = torch.where(hidden, self.mask_embedding, self.position(box))
         obj = self.kind(kind) + self.content(content) + self.size(size) + position
-        obj = torch.where(valid.unsqueeze(-1), obj, 0.0)
         prompt = self.prompt(batch["prompt"]).unsqueeze(1)
+        if self.structure and "place" in batch:  # batches without it: nothing stated
+            obj = obj + self.place(torch.where(valid.unsqueeze(-1), batch["place"], 0.0))
+            prompt = prompt + self.family(batch["family"].clamp(0, N_FAMILIES - 1)).unsqueeze(1)
+        obj = torch.where(valid.unsqueeze(-1), obj, 0.0)
         keep = torch.cat([torch.ones_like(valid[:, :1]), valid], dim=1)
         return torch.cat([prompt, obj], dim=1), keep

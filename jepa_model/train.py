@@ -96,16 +96,17 @@ def _box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def evaluate(model: JEPA, batches: list[dict[str, torch.Tensor]],
              device: torch.device) -> dict[str, float]:
-    """Box loss and mean IoU of every non-given object, all masked (the inference setting)."""
+    """Box MSE and mean IoU of every non-given object, all masked (the inference setting);
+    each batch carries the true boxes as ``target_box``."""
     model.eval()
     losses, ious, n = 0.0, 0.0, 0
     for batch in batches:
-        b = _to(batch, device)
-        out = model(b)
+        b = _to({k: v for k, v in batch.items() if k != "target_box"}, device)
+        target = batch["target_box"].to(device)  # the inference batch hides masked boxes
         pred = model.predict(b)
         m = b["mask"] & b["valid"]
-        losses += float(out["loss_box"]) * int(m.sum())
-        ious += float(_box_iou(pred[m].float(), b["box"][m].float()).sum())
+        losses += float(((pred[m].float() - target[m]) ** 2).mean(-1).sum())
+        ious += float(_box_iou(pred[m].float(), target[m]).sum())
         n += int(m.sum())
     model.train()
     return {"val_loss_box": losses / max(n, 1), "val_miou": ious / max(n, 1)}
@@ -118,7 +119,15 @@ def _validation(cfg: Config, featurizer: Any, n: int = 200) -> list[dict[str, to
     scenes = featurizer.scenes(load_suite("synthetic", "val", limit=n).tasks)
     rng = np.random.default_rng(0)
     bs = cfg.optim.batch_size
-    return [collate(scenes[i:i + bs], rng, train=False) for i in range(0, len(scenes), bs)]
+    out = []
+    for i in range(0, len(scenes), bs):
+        part = scenes[i:i + bs]
+        batch = collate(part, rng, train=False)
+        target = torch.zeros_like(batch["box"])
+        for j, s in enumerate(part):
+            target[j, : s.n] = torch.from_numpy(s.box)
+        out.append({**batch, "target_box": target})
+    return out
 
 
 def _featurizer(cfg: Config) -> Any:
@@ -134,8 +143,13 @@ def _featurizer(cfg: Config) -> Any:
 
 
 def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool = True,
-          log: Callable[[str], Any] = print, max_steps: int | None = None) -> TrainResult:
-    """Train ``cfg`` into ``out`` (or continue the checkpoint in ``resume``)."""
+          log: Callable[[str], Any] = print, max_steps: int | None = None,
+          stop_at: int | None = None) -> TrainResult:
+    """Train ``cfg`` into ``out`` (or continue the checkpoint in ``resume``).
+
+    ``max_steps`` shortens the whole schedule; ``stop_at`` stops early (with a checkpoint)
+    inside the planned schedule, as an interruption would — ``--resume`` then continues it.
+    """
     from jepa_model.data import TrainingData
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -156,6 +170,7 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
     total = cfg.optim.max_steps or cfg.optim.epochs * steps_per_epoch
     if max_steps is not None:
         total = min(total, max_steps)
+    end = min(total, stop_at) if stop_at is not None else total
 
     model = JEPA(cfg.model).to(device)
     optimizer = torch.optim.AdamW(parameter_groups(model, cfg.optim.weight_decay),
@@ -194,12 +209,12 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
     final: dict[str, float] = {}
     model.train()
     try:
-        while step < total:
+        while step < end:
             epoch = step // steps_per_epoch
             rng = np.random.default_rng([cfg.run.seed, epoch])
             for i, batch in enumerate(data.batches(cfg.optim.batch_size, rng, cfg.data.augment,
                                                    cfg.data.mask_min, cfg.data.mask_max)):
-                if i < step % steps_per_epoch or step >= total:
+                if i < step % steps_per_epoch or step >= end:
                     continue  # batches before the resume point (same rng, skipped)
                 if world > 1:
                     batch = {k: v[rank::world] for k, v in batch.items()}
@@ -224,7 +239,7 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
                     bar.update(1)
                     bar.set_postfix(loss=f"{last['loss']:.4f}", box=f"{last['loss_box']:.4f}",
                                     sps=f"{rate:.0f}")
-                at_eval = step % cfg.run.eval_every == 0 or step == total
+                at_eval = step % cfg.run.eval_every == 0 or step in (total, end)
                 if rank == 0 and (step % cfg.run.log_every == 0 or at_eval):
                     row: dict[str, Any] = {"step": step, "epoch": epoch, "lr": lr,
                                            "momentum": momentum, **last,

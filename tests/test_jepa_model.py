@@ -29,11 +29,12 @@ from jepa_model.config import (
 )
 from jepa_model.masks import patches_covering, sample_block_masks
 from jepa_model.model import JEPA, momentum_schedule
+from jepa_model.structure import N_FAMILIES, N_RELATION_TYPES, PLACE_DIM
 
 torch.set_num_threads(1)
 
 CONFIGS = Path(__file__).resolve().parents[1] / "jepa_model" / "configs"
-TINY_TRAINABLE_PARAMETERS = 864_783  # documented in jepa_model/configs/tiny.yaml
+TINY_TRAINABLE_PARAMETERS = 888_279
 SMALL = ModelConfig(text_dim=24, d_model=32, depth=2, heads=4, predictor_dim=16,
                     predictor_depth=1, predictor_heads=2)
 
@@ -61,6 +62,10 @@ def make_batch(b: int = 4, n: int = 6, e: int = 24, seed: int = 0) -> dict[str, 
         "given": given,
         "mask": mask,
         "prompt": torch.randn(b, e, generator=g),
+        "place": (torch.rand(b, n, PLACE_DIM, generator=g) < 0.1).float(),
+        "rel": torch.randint(0, N_RELATION_TYPES, (b, n, n), generator=g)
+        * (torch.rand(b, n, n, generator=g) < 0.3),
+        "family": torch.randint(0, N_FAMILIES, (b,), generator=g),
     }
 
 
