@@ -41,7 +41,7 @@ def test_the_main_command_runs_on_a_handful_of_tasks(tmp_path):
                           check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["model"] == "template" and out["suite"] == "synthetic" and out["n"] == 3
+    assert out["model"] == "jepa" and out["suite"] == "synthetic" and out["n"] == 3
     assert out["metrics"]["rendered"] == 1.0
     assert out["statuses"] == {"ok": 3}
     assert 0.0 < out["metrics"]["miou"] <= 1.0
