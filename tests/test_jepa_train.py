@@ -154,3 +154,14 @@ def test_unknown_checkpoint_is_a_clear_error(env, tmp_path) -> None:
         Jepa(checkpoint=str(tmp_path / "nothere"))
     with pytest.raises(SubmissionError, match="codegen"):
         Jepa(codegen="llm")
+
+
+def test_linear_probe_reports_position_scores(trained, env, tmp_path) -> None:
+    from jepa_model.probe import probe
+
+    r = probe(trained, n_train=40, n_val=20)
+    assert r.train_objects > 0 and r.val_objects > 0
+    assert r.probe_r2_center <= 1.0 and 0.0 <= r.probe_miou <= 1.0
+    assert 0.0 <= r.head_miou <= 1.0 and r.head_center_error >= 0.0
+    done = _cli("-m", "jepa_model", "probe", "--checkpoint", str(tmp_path / "none"), env=env)
+    assert done.returncode == 2 and "none" in done.stderr
