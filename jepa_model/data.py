@@ -42,13 +42,13 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from benchmark.tasks import Task, load_tasks
+from jepa_model.config import AugmentConfig, DataConfig  # the training config's own
 from jepa_model.features import FEATURES_VERSION, Featurizer, SceneArrays
 from jepa_model.structure import PLACE_DIM
 
@@ -64,34 +64,6 @@ BATCH_KEYS = ("kind", "content", "size", "size_known", "box", "valid", "given", 
 
 class LeakageError(ValueError):
     """A task of a held-out (test or val) split reached the training data."""
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    """Which tasks train: synthetic ``train`` indices ``[start, start+n)`` and 3b1b dev."""
-
-    synthetic_start: int = 0
-    synthetic_n: int = 10_000
-    threeb1b_dev: bool = True  # when prepared (JEPA_MANIM_3B1B or runs/suites/3b1b)
-    block: int = 1000  # synthetic tasks per cached .npz
-    cache_dir: str | None = None  # default: $XDG_CACHE_HOME/jepa-manim/features
-
-
-@dataclass(frozen=True)
-class AugmentConfig:
-    """Training-time augmentation of positions and sizes (normalised units).
-
-    ``jitter``: σ of independent Gaussian noise on each *context* object's
-    centre (targets stay exact).  ``scale``: every box and size of a scene
-    multiplied by one s ~ U[1-a, 1+a] about the frame centre; off by default
-    because edge and corner placements are absolute (a scaled title leaves its
-    edge buffer).  ``hflip``: mirror x with probability ½; off by default, it
-    contradicts left_of/right_of, prompts that say "left" and unmirrored text.
-    """
-
-    jitter: float = 0.01
-    scale: float = 0.0
-    hflip: bool = False
 
 
 # --- the held-out guard --------------------------------------------------------------------

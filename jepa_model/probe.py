@@ -41,16 +41,9 @@ class ProbeReport:
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = a * _SCALE, b * _SCALE
-    ax0, ax1 = a[:, 0] - a[:, 2] / 2, a[:, 0] + a[:, 2] / 2
-    ay0, ay1 = a[:, 1] - a[:, 3] / 2, a[:, 1] + a[:, 3] / 2
-    bx0, bx1 = b[:, 0] - b[:, 2] / 2, b[:, 0] + b[:, 2] / 2
-    by0, by1 = b[:, 1] - b[:, 3] / 2, b[:, 1] + b[:, 3] / 2
-    iw = np.clip(np.minimum(ax1, bx1) - np.maximum(ax0, bx0), 0, None)
-    ih = np.clip(np.minimum(ay1, by1) - np.maximum(ay0, by0), 0, None)
-    inter = iw * ih
-    union = np.abs(a[:, 2] * a[:, 3]) + b[:, 2] * b[:, 3] - inter
-    return inter / np.maximum(union, 1e-9)
+    from jepa_model.train import box_iou
+
+    return box_iou(torch.from_numpy(a).double(), torch.from_numpy(b).double()).numpy()
 
 
 def _r2(pred: np.ndarray, true: np.ndarray) -> float:

@@ -24,15 +24,13 @@ import math
 import numpy as np
 
 from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.suites.synthetic import FAMILIES as GENERATOR_FAMILIES
 from benchmark.tasks import RELATIONS, Task
 
 __all__ = ["N_FAMILIES", "N_RELATION_TYPES", "PLACE_DIM", "family_index", "place_features",
            "relation_matrix"]
 
-FAMILIES = ("equation_over_graph", "title_and_bullets", "axes_plot_labels",
-            "labelled_triangle", "equation_chain", "matrix_vector", "number_line_points",
-            "two_panel_comparison", "flowchart", "venn_diagram", "brace_annotation",
-            "shapes_row")  # the synthetic generator's families (tests check they agree)
+FAMILIES: tuple[str, ...] = tuple(GENERATOR_FAMILIES)  # the synthetic generator's, in order
 N_FAMILIES = len(FAMILIES) + 1
 PLACE_KEYS = ("at", "rel", "of", "edge", "list", "after", "vertex", "corner", "value", "on",
               "half", "flow", "inside", "side")

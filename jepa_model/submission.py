@@ -53,7 +53,6 @@ class JepaPredictor:
         """Predicted boxes (as :meth:`boxes`) and the intrinsic sizes the model was given
         (object id → (w, h) in scene units, for the objects whose size is known)."""
         from jepa_model.data import collate
-        from jepa_model.features import denormalize_boxes
 
         with self.lock:  # one forward at a time: the model is shared by the runner's threads
             scene = self.featurizer.scene(task)
@@ -62,10 +61,11 @@ class JepaPredictor:
                 pred = self.model.predict(batch)[0, : len(scene.object_ids)].float().numpy()
         from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
 
-        xyxy = denormalize_boxes(pred)
+        # normalised (cx, cy, w, h) → scene units
+        boxes = pred * np.array([FRAME_WIDTH / 2, FRAME_HEIGHT / 2, FRAME_WIDTH, FRAME_HEIGHT])
         out, sizes = {}, {}
-        for i, (oid, (x0, y0, x1, y1)) in enumerate(zip(scene.object_ids, xyxy, strict=True)):
-            out[oid] = ((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0)
+        for i, (oid, row) in enumerate(zip(scene.object_ids, boxes, strict=True)):
+            out[oid] = (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
             if scene.size_known[i]:
                 sizes[oid] = (float(scene.size[i, 0]) * FRAME_WIDTH,
                               float(scene.size[i, 1]) * FRAME_HEIGHT)

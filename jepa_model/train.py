@@ -33,7 +33,7 @@ from jepa_model.checkpoint import load_checkpoint, load_optimizer_state, save_ch
 from jepa_model.config import Config
 from jepa_model.model import JEPA, momentum_schedule, parameter_groups
 
-__all__ = ["TrainResult", "evaluate", "lr_at", "train"]
+__all__ = ["TrainResult", "box_iou", "evaluate", "lr_at", "train"]
 
 LOG_FIELDS = ("step", "epoch", "lr", "momentum", "loss", "loss_latent", "loss_box",
               "loss_kind", "samples_per_s", "val_loss_box", "val_miou")
@@ -73,7 +73,7 @@ def _to(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch
     return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
 
-def _box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """IoU of normalised (cx, cy, w, h) boxes in scene units (the frame's aspect kept)."""
     from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
 
@@ -106,7 +106,7 @@ def evaluate(model: JEPA, batches: list[dict[str, torch.Tensor]],
         pred = model.predict(b)
         m = b["mask"] & b["valid"]
         losses += float(((pred[m].float() - target[m]) ** 2).mean(-1).sum())
-        ious += float(_box_iou(pred[m].float(), target[m]).sum())
+        ious += float(box_iou(pred[m].float(), target[m]).sum())
         n += int(m.sum())
     model.train()
     return {"val_loss_box": losses / max(n, 1), "val_miou": ious / max(n, 1)}
@@ -131,7 +131,6 @@ def _validation(cfg: Config, featurizer: Any, n: int = 200) -> list[dict[str, to
 
 
 def _featurizer(cfg: Config) -> Any:
-    from benchmark.suites.synthetic import SizeTable  # noqa: F401 - the default table
     from jepa_model.features import Featurizer
     from jepa_model.text import EmbeddingCache, TextEncoder
 

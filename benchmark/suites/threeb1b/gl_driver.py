@@ -346,8 +346,11 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
         try:
             import faulthandler
 
+            # The parent asks for the stack (SIGUSR1) before killing a scene that ran out of
+            # time; dumping from the signal handler, in the main thread, is safe — a
+            # watchdog thread dumping while the scene runs can crash it.
             stack = open(out_dir / f".{scene_cls.__name__}.stack", "w")
-            faulthandler.dump_traceback_later(max(1.0, args.scene_timeout - 1.0), file=stack)
+            faulthandler.register(signal.SIGUSR1, file=stack, all_threads=False)
             _limit_memory(args.memory_mb)
             res = _run_scene(manimlib, wire, scene_cls, out, args.max_waits, args.gl_frames)
             result_path.write_text(json.dumps(res))
@@ -361,6 +364,8 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
         if done:
             break
         if time.perf_counter() > deadline:
+            os.kill(pid, signal.SIGUSR1)  # where it is stuck, for the error message
+            time.sleep(0.2)
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             where = _stuck_at(out_dir / f".{scene_cls.__name__}.stack")
@@ -369,9 +374,7 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
                     "waits": None, "snapshots": _count(out, wire),
                     "seconds": round(time.perf_counter() - t0, 3)}
         time.sleep(0.02)
-    if result_path.is_file():
-        res = json.loads(result_path.read_text())
-        result_path.unlink()
+    if (res := _take_result(result_path)) is not None:
         return res
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     how = f"signal {sig}" if sig else f"status {os.WEXITSTATUS(status)}"
@@ -379,6 +382,15 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             "error": f"scene process ended with {how}",
             "waits": None, "snapshots": _count(out, wire),
             "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _take_result(path: Path) -> dict[str, Any] | None:
+    """The result a scene's process left behind (then removed), if it left one."""
+    if not path.is_file():
+        return None
+    res = json.loads(path.read_text())
+    path.unlink()
+    return res
 
 
 def _spawn_scene(scene_cls: type, out_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -398,9 +410,7 @@ def _spawn_scene(scene_cls: type, out_dir: Path, args: argparse.Namespace) -> di
     except subprocess.TimeoutExpired:
         return {"status": "timeout", "error": f"no end after {args.scene_timeout:g} s",
                 "waits": None, "snapshots": 0, "seconds": round(time.perf_counter() - t0, 3)}
-    if result_path.is_file():
-        res = json.loads(result_path.read_text())
-        result_path.unlink()
+    if (res := _take_result(result_path)) is not None:
         return res
     return {"status": "crashed", "error": "scene process ended without a result",
             "waits": None, "snapshots": 0, "seconds": round(time.perf_counter() - t0, 3)}
