@@ -154,7 +154,11 @@ class TaskResult:
     - ``error``: short human-readable error ("" when ok); ``stderr_tail``: the child's.
     - ``code_hash``: sha256 of the code (UTF-8); ``code_path``: the code artifact.
     - ``metrics``: metric name → value, ``None`` where not computable (e.g. LPIPS without
-      weights; the run record says why).
+      weights; the run record says why).  For a submission that writes several samples
+      per task (``benchmark.sampling``), ``compiled`` and ``rendered`` are unbiased
+      pass@1 over the samples, ``compiled_pass@k`` / ``rendered_pass@k`` pass@k for the k
+      of ``benchmark.scoring.aggregate.pass_ks(n)`` above 1, and every other metric the
+      mean over the samples; with one sample they are that sample's values.
     - ``objects``: the measured semantic objects of the final keyframe
       (``MeasuredObject.to_json``: kind, content, box [xmin, ymin, xmax, ymax], visible).
     - ``frame``: the frame PNG drawn by trusted code (``None`` when nothing rendered);
@@ -164,7 +168,14 @@ class TaskResult:
     - ``render_cached``: the render came from the render cache (no sandbox call).
     - ``sandbox_mode``: the mode the code was rendered under.
     - ``timings``: seconds for generate / render / score.
-    - ``generation``: the submission's ``Generation.meta`` (JSON-native values).
+    - ``generation``: the submission's ``Generation.meta`` (JSON-native values); with
+      several samples or repair rounds the first sample's, plus ``sampling``:
+      ``{"n", "repair_rounds", "samples": [...]}``, one entry per sample with its final
+      ``status``, ``error``, ``round`` (the repair round that wrote it; 0 = first try),
+      ``rendered``, ``repaired``, ``code_hash``, ``code_path``, ``metrics``, ``meta`` and
+      ``attempts`` (``round``, ``status``, ``error``, ``code_hash``, ``code_path`` of each
+      try).  The row's own code, frame, objects and status are the first sample's final
+      attempt.
     - ``created``: ISO 8601 UTC time the row was written.
     """
 

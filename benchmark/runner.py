@@ -16,7 +16,16 @@ reference frames never depend on what a submission's code did to its cache.
 
 A submission whose ``generate`` raises is recorded as status ``crashed``
 (the closed status set of DESIGN.md §3 has no generation status) with an
-error starting ``"generation failed: "``, empty code, and no render.
+error starting ``"generation failed: "``, empty code, and no render.  One
+that raises ``ModelUnavailable`` stops the run instead (resumable).
+
+A submission may ask for several samples per task and for self-repair rounds
+(``benchmark.sampling``): each sample's attempts are rendered in turn, a
+failed attempt's sandbox feedback goes back to the submission, and the task's
+row holds pass@k / mean-over-samples metrics with every attempt listed in
+``generation["sampling"]``.  A submission that declares itself ``concurrent``
+generates inside the worker threads; any other is called by one thread at a
+time.
 """
 
 from __future__ import annotations
@@ -42,8 +51,10 @@ from benchmark._provenance import git_sha, now_iso, package_versions, seed_all, 
 from benchmark.outcome import Outcome, compiles
 from benchmark.render import Renderer
 from benchmark.results import RunRecord, TaskResult
+from benchmark.sampling import Feedback, ModelUnavailable, SamplingPlan, sampling_plan
 from benchmark.sandbox import SandboxConfig
 from benchmark.scoring import ScoringConfig, lpips_status, score_outcome
+from benchmark.scoring.aggregate import combine_samples
 from benchmark.store import (
     CachedRender,
     RenderCache,
@@ -126,6 +137,32 @@ def _one_line(text: str, limit: int = 500) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@dataclass
+class _Attempt:
+    """One program of one task, rendered (not yet scored)."""
+
+    gen: Generation | None
+    code: str
+    status: str
+    error: str
+    stderr: str
+    lookup: RenderLookup | None
+    render_s: float
+    round: int = 0
+
+    @property
+    def rendered(self) -> bool:
+        """Ran and left something visible: what ends a task's repair rounds."""
+        return (self.status == "ok" and self.lookup is not None
+                and any(o.visible for o in self.lookup.objects))
+
+    def feedback(self) -> Feedback:
+        error = self.error
+        if self.status == "ok" and not error:
+            error = "the scene ran, but nothing it drew is visible in the final frame"
+        return Feedback(self.status, error, self.stderr[-2000:], self.round)
+
+
 def _scoring_json(config: ScoringConfig) -> dict[str, Any]:
     from benchmark.scoring import METRICS
 
@@ -162,12 +199,15 @@ class _Session:
         self.renderer: Renderer | None = None
         self.bar: Any = None
         self._lock = threading.Lock()
+        self.gen_lock: Any = threading.Lock()  # a nullcontext for concurrent submissions
 
-    def count(self, *, renders: int = 0, hits: int = 0, written: int = 0) -> None:
+    def count(self, *, renders: int = 0, hits: int = 0, written: int = 0,
+              generate_s: float = 0.0) -> None:
         with self._lock:
             self.stats.renders += renders
             self.stats.cache_hits += hits
             self.stats.written += written
+            self.stats.generate_s += generate_s
 
     def render(self, renderer: Renderer, code: str, salt: str) -> RenderLookup | None:
         """The cached render, else a sandbox render; ``None`` once the run is stopping."""
@@ -241,12 +281,14 @@ class _Session:
 
     # -- tasks ---------------------------------------------------------------------------
 
-    def score(self, task: Task, gen: Generation | None, gen_error: str, gen_s: float) -> None:
-        """Render, score and record one task (in a worker thread)."""
+    def attempt(self, task: Task, gen: Generation | None, gen_error: str,
+                ref: tuple[CachedRender | None, np.ndarray | None], round_: int = 0
+                ) -> _Attempt | None:
+        """Render one program (through the cache); ``None`` once the run is stopping."""
         assert self.renderer is not None
         t0 = time.perf_counter()
         code = gen.code if gen is not None else ""
-        ref_entry, ref_frame = self.reference(task)
+        ref_entry, ref_frame = ref
         lookup: RenderLookup | None = None
         status, error, stderr = "crashed", gen_error, ""
         if not gen_error:
@@ -256,38 +298,146 @@ class _Session:
             else:
                 lookup = self.render(self.renderer, code, self.salt)
                 if lookup is None:
-                    return
+                    return None
             status, error = lookup.entry.status, lookup.entry.error
             stderr = lookup.entry.stderr_tail
-        render_s = time.perf_counter() - t0
-        outcome = Outcome(code=code, compiled=gen is not None and compiles(code), status=status,
-                          error=error, objects=lookup.objects if lookup else [],
+        return _Attempt(gen, code, status, error, stderr, lookup,
+                        time.perf_counter() - t0, round_)
+
+    def scored(self, task: Task, att: _Attempt, ref_frame: np.ndarray | None
+               ) -> tuple[dict[str, float | None], float]:
+        """The attempt's metrics and the seconds scoring took."""
+        lookup = att.lookup
+        outcome = Outcome(code=att.code, compiled=att.gen is not None and compiles(att.code),
+                          status=att.status, error=att.error,
+                          objects=lookup.objects if lookup else [],
                           frame=lookup.frame if lookup else None, reference_frame=ref_frame)
         t1 = time.perf_counter()
         metrics = score_outcome(task, outcome, self.options.scoring)
-        score_s = time.perf_counter() - t1
-        code_path = (self.store.artifacts.write_code(self.record.run_id, task.id, code)
-                     if gen is not None else None)
-        entry = lookup.entry if lookup else None
+        return metrics, time.perf_counter() - t1
+
+    def write_result(self, task: Task, att: _Attempt, metrics: dict[str, float | None],
+                     ref_entry: CachedRender | None, timings: dict[str, float],
+                     generation: dict[str, Any]) -> None:
+        """Write the task's row (after its code file); count it and advance the bar."""
+        code_path = (self.store.artifacts.write_code(self.record.run_id, task.id, att.code)
+                     if att.gen is not None else None)
+        entry = att.lookup.entry if att.lookup else None
         result = TaskResult(
             run_id=self.record.run_id, task_id=task.id, family=task.family,
-            difficulty=task.difficulty, status=status, error=error,
-            stderr_tail=stderr[-2000:], code_hash=hashlib.sha256(code.encode()).hexdigest(),
-            code_path=code_path, metrics=metrics, objects=outcome.objects,
+            difficulty=task.difficulty, status=att.status, error=att.error,
+            stderr_tail=att.stderr[-2000:],
+            code_hash=hashlib.sha256(att.code.encode()).hexdigest(), code_path=code_path,
+            metrics=metrics, objects=att.lookup.objects if att.lookup else [],
             frame=entry.frame if entry else None,
             reference_frame=ref_entry.frame if ref_entry else None,
             snapshot=entry.snapshot if entry else None,
             keyframes=entry.keyframes if entry else 0,
-            render_cached=bool(lookup and lookup.cached),
+            render_cached=bool(att.lookup and att.lookup.cached),
             sandbox_mode=entry.sandbox_mode if entry else "",
-            timings={"generate_s": gen_s, "render_s": render_s, "score_s": score_s},
-            generation=_jsonable(gen.meta) if gen is not None else {}, created=now_iso())
+            timings=timings, generation=generation, created=now_iso())
         if self.stopping.is_set():
             return
         if self.store.add_result(result):
             self.count(written=1)
         if self.bar is not None:
             self.bar.update(1)
+
+    def score(self, task: Task, gen: Generation | None, gen_error: str, gen_s: float) -> None:
+        """Render, score and record one task's one program (in a worker thread)."""
+        ref = self.reference(task)
+        att = self.attempt(task, gen, gen_error, ref)
+        if att is None:
+            return
+        metrics, score_s = self.scored(task, att, ref[1])
+        self.write_result(task, att, metrics, ref[0],
+                          {"generate_s": gen_s, "render_s": att.render_s, "score_s": score_s},
+                          _jsonable(gen.meta) if gen is not None else {})
+
+    def score_samples(self, submission: Submission, plan: SamplingPlan, task: Task,
+                      gens: list[Generation] | None, gen_error: str, gen_s: float) -> None:
+        """Several programs for one task, each repaired up to ``plan.repair_rounds`` times;
+        one row with the combined metrics (in a worker thread; a concurrent submission's
+        programs are generated here too, even a single one)."""
+        if gens is None and not gen_error:  # a concurrent submission generates here
+            gens, gen_error, gen_s = _generate_samples(submission, task, plan.samples, None)
+            self.count(generate_s=gen_s)
+        ref = self.reference(task)
+        firsts: list[Generation | None] = list(gens or [None] * plan.samples)
+        chains: list[list[_Attempt]] = []
+        finals: list[tuple[_Attempt, dict[str, float | None]]] = []
+        render_s = score_s = 0.0
+        for gen in firsts:
+            att = self.attempt(task, gen, gen_error, ref)
+            if att is None:
+                return
+            chain = [att]
+            while not att.rendered and att.gen is not None and att.round < plan.repair_rounds:
+                fixed, error, s = self.repair(submission, task, att)
+                gen_s += s
+                nxt = self.attempt(task, fixed, error, ref, att.round + 1)
+                if nxt is None:
+                    return
+                att = nxt
+                chain.append(att)
+            metrics, s = self.scored(task, att, ref[1])
+            render_s += sum(a.render_s for a in chain)
+            score_s += s
+            chains.append(chain)
+            finals.append((att, metrics))
+        first, _ = finals[0]
+        generation = dict(_jsonable(first.gen.meta)) if first.gen is not None else {}
+        if not plan.simple:  # one program, no repair: the row is exactly a plain one
+            generation["sampling"] = {
+                "n": plan.samples, "repair_rounds": plan.repair_rounds,
+                "samples": [self.sample_json(task, i, chain, metrics)
+                            for i, (chain, (_, metrics)) in enumerate(zip(chains, finals,
+                                                                          strict=True))]}
+        combined = combine_samples([m for _, m in finals])
+        self.write_result(task, first, combined, ref[0],
+                          {"generate_s": gen_s, "render_s": render_s, "score_s": score_s},
+                          generation)
+
+    def repair(self, submission: Submission, task: Task, att: _Attempt
+               ) -> tuple[Generation | None, str, float]:
+        """Hand a failed attempt back with the sandbox's feedback (one caller at a time
+        unless the submission is concurrent)."""
+        assert att.gen is not None
+        t0 = time.perf_counter()
+        try:
+            with self.gen_lock:
+                gen = submission.repair(task, att.gen, att.feedback())  # type: ignore[attr-defined]
+            _check_generation(gen)
+        except ModelUnavailable:
+            raise
+        except Exception as exc:  # a failed repair is this sample's result
+            s = time.perf_counter() - t0
+            self.count(generate_s=s)
+            return None, _one_line(f"generation failed: repair: {type(exc).__name__}: {exc}"), s
+        s = time.perf_counter() - t0
+        self.count(generate_s=s)
+        return gen, "", s
+
+    def sample_json(self, task: Task, index: int, chain: list[_Attempt],
+                    metrics: dict[str, float | None]) -> dict[str, Any]:
+        """One sample for ``generation["sampling"]["samples"]``; writes its attempts' code."""
+        attempts = []
+        for att in chain:
+            path = None
+            if att.gen is not None:
+                path = self.store.artifacts.write_code(
+                    self.record.run_id, f"{task.id}@s{index}r{att.round}", att.code)
+            attempts.append({"round": att.round, "status": att.status,
+                             "error": _one_line(att.error, 300),
+                             "code_hash": hashlib.sha256(att.code.encode()).hexdigest(),
+                             "code_path": path})
+        final = chain[-1]
+        return {"index": index, "status": final.status, "error": _one_line(final.error, 300),
+                "round": final.round, "rendered": final.rendered,
+                "repaired": final.rendered and final.round > 0,
+                "code_hash": attempts[-1]["code_hash"], "code_path": attempts[-1]["code_path"],
+                "metrics": _jsonable(metrics), "attempts": attempts,
+                "meta": _jsonable(final.gen.meta) if final.gen is not None else {}}
 
     @property
     def salt(self) -> str:
@@ -297,13 +447,26 @@ class _Session:
     def run_tasks(self, submission: Submission, tasks: list[Task]) -> None:
         assert self.renderer is not None
         seed = self.options.seed
+        plan = sampling_plan(submission)
+        if plan.concurrent:
+            self.gen_lock = contextlib.nullcontext()
 
         def jobs() -> Iterator[Any]:
             for task in tasks:
-                gen, error, gen_s = _generate(submission, task, seed)
-                self.stats.generate_s += gen_s
-                yield lambda task=task, gen=gen, error=error, gen_s=gen_s: self.score(
-                    task, gen, error, gen_s)
+                if plan.simple and not plan.concurrent:
+                    gen, error, gen_s = _generate(submission, task, seed)
+                    self.count(generate_s=gen_s)
+                    yield lambda task=task, gen=gen, error=error, gen_s=gen_s: self.score(
+                        task, gen, error, gen_s)
+                    continue
+                gens, error, gen_s = None, "", 0.0
+                if not plan.concurrent:  # generated here, in order, like a plain submission
+                    with self.gen_lock:  # never while a worker's repair call runs
+                        gens, error, gen_s = _generate_samples(submission, task, plan.samples,
+                                                               seed)
+                    self.count(generate_s=gen_s)
+                yield lambda task=task, gens=gens, error=error, gen_s=gen_s: (
+                    self.score_samples(submission, plan, task, gens, error, gen_s))
 
         done = len(self.store.done_task_ids(self.record.run_id))
         with progress_bar(self.stats.n_tasks, self.record.model, self.options.progress,
@@ -345,19 +508,48 @@ def _kill_sandboxes(renderer: Renderer) -> None:
     renderer.pool.abort()
 
 
+def _check_generation(gen: object) -> None:
+    if not isinstance(gen, Generation) or not isinstance(gen.code, str):
+        raise TypeError(f"generate returned {type(gen).__name__}, expected a Generation "
+                        "with code: str")
+
+
 def _generate(submission: Submission, task: Task, seed: int
               ) -> tuple[Generation | None, str, float]:
     seed_all(task_seed(seed, task.id))
     t0 = time.perf_counter()
     try:
         gen = submission.generate(task)
-        if not isinstance(gen, Generation) or not isinstance(gen.code, str):
-            raise TypeError(f"generate returned {type(gen).__name__}, expected a Generation "
-                            "with code: str")
+        _check_generation(gen)
+    except ModelUnavailable:
+        raise
     except Exception as exc:  # a plug-in's failure is this task's result, not the run's
         error = _one_line(f"generation failed: {type(exc).__name__}: {exc}")
         return None, error, time.perf_counter() - t0
     return gen, "", time.perf_counter() - t0
+
+
+def _generate_samples(submission: Submission, task: Task, n: int, seed: int | None
+                      ) -> tuple[list[Generation] | None, str, float]:
+    """``n`` programs for one task; ``seed`` ``None``: a concurrent submission seeds itself
+    (seeding the global generators from several threads would race)."""
+    if seed is not None:
+        seed_all(task_seed(seed, task.id))
+    t0 = time.perf_counter()
+    try:
+        many = getattr(submission, "generate_samples", None)
+        gens = (list(many(task, n)) if many is not None
+                else [submission.generate(task) for _ in range(n)])
+        if len(gens) != n:
+            raise TypeError(f"generate_samples returned {len(gens)} programs, expected {n}")
+        for gen in gens:
+            _check_generation(gen)
+    except ModelUnavailable:
+        raise
+    except Exception as exc:  # every sample of this task failed to generate
+        error = _one_line(f"generation failed: {type(exc).__name__}: {exc}")
+        return None, error, time.perf_counter() - t0
+    return gens, "", time.perf_counter() - t0
 
 
 # -- starting, resuming, finishing -------------------------------------------------------------
@@ -460,6 +652,12 @@ def run_benchmark(submission: Submission, suite: Suite, store: Store,
                           jobs=options.jobs) as ref_renderer:
                 session.render_references(pending, ref_renderer)
             session.run_tasks(submission, pending)
+        except ModelUnavailable as exc:
+            with contextlib.suppress(Exception):
+                _finish(store, record.run_id, suite, stats, t_start, interrupted=True)
+            raise RunnerError(f"{exc}; run {record.run_id} stopped after "
+                              f"{stats.skipped + stats.written}/{len(suite)} tasks and can "
+                              "be resumed with --resume") from None
         except KeyboardInterrupt:
             _finish(store, record.run_id, suite, stats, t_start, interrupted=True)
             raise RunInterrupted(record.run_id, stats.skipped + stats.written,

@@ -73,4 +73,6 @@ register_submission = submissions.register
 submissions.add("oracle", "baselines.oracle:Oracle")
 submissions.add("random", "baselines.random_layout:RandomLayout")
 submissions.add("template", "baselines.template:Template")
+submissions.add("retrieval", "baselines.retrieval:Retrieval")
+submissions.add("llm", "baselines.llm.submission:Llm")
 submissions.add("jepa", "jepa_model.submission:Jepa")

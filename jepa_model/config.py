@@ -103,6 +103,11 @@ class ModelConfig:
     latent_loss_weight: float = 1.0
     box_loss_weight: float = 1.0
     kind_loss_weight: float = 0.1
+    #: decode centres as Manim placements (anchor, edges, gap: jepa_model.placement) rather
+    #: than from the layout head's absolute regression alone
+    placement: bool = False
+    placement_dim: int = 128
+    placement_loss_weight: float = 0.05
     image: ImageConfig | None = None
 
     def __post_init__(self) -> None:

@@ -59,7 +59,7 @@ __all__ = ["BATCH_KEYS", "AugmentConfig", "DataConfig", "LeakageError", "Trainin
            "check_no_leak", "collate", "heldout_hashes", "load_scenes", "save_scenes"]
 
 BATCH_KEYS = ("kind", "content", "size", "size_known", "box", "valid", "given", "mask",
-              "prompt", "place", "rel", "family")
+              "prompt", "place", "rel", "family", "anchor")
 
 
 class LeakageError(ValueError):
@@ -329,17 +329,21 @@ def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: i
             mask[i, rng.choice(free, size=count, replace=False)] = True
     if train and augment is not None:
         _augment(box, size, valid, mask, rng, augment)
+    # the true boxes before context jitter: where the placement head's anchors really are
+    anchor = box.copy() if train else np.zeros_like(box)
+    if train and augment is not None and augment.jitter > 0:
+        _jitter(box, valid, mask, rng, augment.jitter)
     if not train:
         box[mask] = 0.0  # a test task's reference boxes never reach the model
     out = {"kind": kind, "content": content, "size": size, "size_known": size_known,
            "box": box, "valid": valid, "given": given, "mask": mask, "prompt": prompt,
-           "place": place, "rel": rel, "family": family}
+           "place": place, "rel": rel, "family": family, "anchor": anchor}
     return {k: torch.from_numpy(out[k]) for k in BATCH_KEYS}
 
 
 def _augment(box: np.ndarray, size: np.ndarray, valid: np.ndarray, mask: np.ndarray,
              rng: np.random.Generator, cfg: AugmentConfig) -> None:
-    """In place: per-scene scale and flip of every box, then jitter of context centres."""
+    """In place: per-scene scale and flip of every box (:func:`_jitter` comes after)."""
     b = box.shape[0]
     if cfg.scale > 0:
         s = rng.uniform(1 - cfg.scale, 1 + cfg.scale, size=(b, 1, 1)).astype(np.float32)
@@ -348,8 +352,13 @@ def _augment(box: np.ndarray, size: np.ndarray, valid: np.ndarray, mask: np.ndar
     if cfg.hflip:
         flip = rng.random(b) < 0.5
         box[flip, :, 0] *= -1
-    if cfg.jitter > 0:
-        noise = rng.normal(0.0, cfg.jitter, size=box[..., :2].shape).astype(np.float32)
-        box[..., :2] += noise * (valid & ~mask)[..., None]
     box *= valid[..., None]  # padding stays zero
     size *= valid[..., None]
+
+
+def _jitter(box: np.ndarray, valid: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
+            std: float) -> None:
+    """In place: Gaussian noise on the centres of context objects (the position perturbation
+    augmentation); masked objects and padding keep theirs."""
+    noise = rng.normal(0.0, std, size=box[..., :2].shape).astype(np.float32)
+    box[..., :2] += noise * (valid & ~mask)[..., None]

@@ -11,6 +11,9 @@ Training step (``objective="jepa"``), following I-JEPA:
    are the targets of a smooth-L1 (or MSE) latent loss on masked objects only.
 4. A *layout head* decodes a box and kind logits from each predicted latent (MSE + cross-entropy
    on masked objects), which grounds the latents in geometry and is what inference uses.
+   With ``placement`` on, a *placement head* (:mod:`jepa_model.placement`) also decodes each
+   centre as a Manim placement (anchor, edges, gap) from the predicted latents, and inference
+   takes its centres.
 
 ``objective="supervised"`` is the ablation: same context encoder, predictor and head, no target
 encoder and no latent loss.  At inference (:meth:`JEPA.predict`) every object whose position is
@@ -29,6 +32,7 @@ from torch import nn
 from jepa_model.config import ModelConfig
 from jepa_model.encoder import MLP, Predictor, Transformer
 from jepa_model.image import ImageBranch, PatchPredictorIO, build_image_branch
+from jepa_model.placement import PlacementHead
 from jepa_model.structure import N_RELATION_TYPES
 from jepa_model.tokens import ObjectTokenizer
 
@@ -132,6 +136,9 @@ class JEPA(nn.Module):
         self.predictor = Predictor(cfg.d_model, cfg.predictor_dim, cfg.predictor_depth,
                                    cfg.predictor_heads, cfg.mlp_ratio, cfg.dropout)
         self.head = LayoutHead(cfg.d_model, cfg.n_kinds)
+        self.placement: PlacementHead | None = (
+            PlacementHead(cfg.d_model, cfg.placement_dim, N_RELATION_TYPES)
+            if cfg.placement else None)
         self.predictor_relations: nn.Embedding | None = None
         if cfg.structure:
             self.predictor_relations = nn.Embedding(N_RELATION_TYPES, cfg.predictor_heads)
@@ -198,22 +205,34 @@ class JEPA(nn.Module):
                                      cfg.latent_loss).mean(-1)
                 out["loss_image"] = _masked_mean(perr, batch["image_tgt"])
                 loss = loss + cfg.image.image_loss_weight * out["loss_image"]
+        loss_place = torch.zeros((), device=z.device)
+        if self.placement is not None:
+            anchors = batch.get("anchor", batch["box"])  # true boxes, before context jitter
+            loss_place = self.placement.loss(z, batch.get("rel"), anchors, batch["valid"], mask)
+            loss = loss + cfg.placement_loss_weight * loss_place
         out.update(loss=loss, loss_latent=loss_latent, loss_box=loss_box, loss_kind=loss_kind,
-                   pred_box=pred_box, kind_logits=kind_logits, latent=z)
+                   loss_place=loss_place, pred_box=pred_box, kind_logits=kind_logits, latent=z)
         return out
 
     @torch.no_grad()
     def predict(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Inference layout [B, N, 4]: predicted boxes for the objects to place (``mask`` if
-        the batch has one, else every valid object that is not ``given``), the given boxes for
-        given objects, zeros for padding.  The target encoder is not used."""
+        the batch has one, else every valid object that is not ``given``), the batch's boxes
+        for the others, zeros for padding.  The target encoder is not used."""
         valid = batch["valid"]
         given = batch["given"] & valid
         mask = batch["mask"] & valid if "mask" in batch else valid & ~given
         z, _, _ = self._predict(batch, mask)
         pred_box, _ = self.head(z)
-        given_box = torch.where(given.unsqueeze(-1), batch["box"].float(), 0.0)
-        return torch.where(mask.unsqueeze(-1), pred_box, given_box)
+        context_box = torch.where((valid & ~mask).unsqueeze(-1), batch["box"].float(), 0.0)
+        boxes = torch.where(mask.unsqueeze(-1), pred_box, context_box)
+        if self.placement is None:
+            return boxes
+        # sizes: the intrinsic size where it is known (what the composer keeps), else the head's
+        known = (mask & batch["size_known"]).unsqueeze(-1)
+        sizes = torch.where(known, batch["size"].float(), boxes[..., 2:])
+        boxes = torch.cat([boxes[..., :2], sizes], dim=-1)
+        return self.placement.decode(z, batch.get("rel"), boxes, valid, mask)
 
     @torch.no_grad()
     def ema_update(self, momentum: float) -> None:

@@ -36,7 +36,7 @@ from jepa_model.model import JEPA, momentum_schedule, parameter_groups
 __all__ = ["TrainResult", "box_iou", "evaluate", "lr_at", "train"]
 
 LOG_FIELDS = ("step", "epoch", "lr", "momentum", "loss", "loss_latent", "loss_box",
-              "loss_kind", "samples_per_s", "val_loss_box", "val_miou")
+              "loss_kind", "loss_place", "samples_per_s", "val_loss_box", "val_miou")
 
 
 @dataclass
@@ -232,7 +232,7 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
                 step += 1
                 seen += int(batch["valid"].shape[0])
                 last = {k: float(outputs[k].detach()) for k in ("loss", "loss_latent", "loss_box",
-                                                       "loss_kind")}
+                                                       "loss_kind", "loss_place")}
                 rate = seen / max(time.perf_counter() - t0, 1e-9)
                 if bar is not None:
                     bar.update(1)

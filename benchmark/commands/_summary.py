@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from benchmark.store import Store
 
 __all__ = ["RunSummary", "db_args", "load_summary", "open_store", "print_summary",
-           "summary_json"]
+           "sampling_summary", "summary_json"]
 
 FAMILY_METRICS = ("miou", "rel_acc", "adherence@0.5", "rendered")
 DEFAULT_DB = "runs/benchmark.db"  # benchmark.store.DEFAULT_DB, without importing SQLAlchemy
@@ -67,6 +67,41 @@ def load_summary(store: Store, run_id: str) -> RunSummary:
     return RunSummary(record, results, summarize(rows))
 
 
+def sampling_summary(rs: RunSummary) -> dict[str, Any] | None:
+    """For a run with several samples or repair rounds per task (``benchmark.sampling``):
+    pass@k of compiled/rendered, what repair achieved and the samples' statuses."""
+    from benchmark.scoring.aggregate import PASS_METRICS, pass_key, pass_ks
+
+    rows = [r.generation["sampling"] for r in rs.results
+            if isinstance(r.generation.get("sampling"), dict)]
+    if not rows:
+        return None
+    n = max(int(r.get("n", 1)) for r in rows)
+    rounds = max(int(r.get("repair_rounds", 0)) for r in rows)
+    samples = [s for r in rows for s in r.get("samples", [])]
+    pass_at: dict[str, dict[str, float | None]] = {}
+    for m in PASS_METRICS:
+        pass_at[m] = {}
+        for k in pass_ks(n):
+            v = rs.summary.overall.get(pass_key(m, k))
+            pass_at[m][str(k)] = v.mean if v is not None else None
+    statuses: dict[str, int] = {}
+    repaired: dict[str, int] = {}
+    for s in samples:
+        statuses[str(s.get("status"))] = statuses.get(str(s.get("status")), 0) + 1
+        if s.get("repaired"):
+            key = str(s.get("round"))
+            repaired[key] = repaired.get(key, 0) + 1
+    first_failed = sum(1 for s in samples if not (s.get("rendered") and s.get("round") == 0))
+    no_code = sum(1 for s in samples if (s.get("meta") or {}).get("extract") == "none")
+    return {"n": n, "repair_rounds": rounds, "samples": len(samples), "pass_at_k": pass_at,
+            "first_attempt_failed": first_failed,
+            "repaired": sum(repaired.values()),
+            "repaired_by_round": dict(sorted(repaired.items())),
+            "no_code_block": no_code,
+            "sample_statuses": dict(sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0])))}
+
+
 def _hint_db(store: Store) -> str:
     return "" if store.display == DEFAULT_DB else f" --db {store.display}"
 
@@ -87,6 +122,9 @@ def summary_json(rs: RunSummary, store: Store, detail: bool = False) -> dict[str
         "db": store.display, "artifacts": str(store.artifacts.root),
         "format_version": rec.format_version,
     }
+    sampling = sampling_summary(rs)
+    if sampling is not None:
+        out["sampling"] = sampling
     if detail:
         def group(g: dict[str, Any]) -> dict[str, Any]:
             return {k: {m: {"mean": v.mean, "ci": [v.lo, v.hi], "n": v.n}
@@ -125,6 +163,9 @@ def print_summary(rs: RunSummary, store: Store) -> None:
             n = max((v.n for v in ms.values()), default=0)
             out.write(f"  {fam:<{width}} {n:>4}" + "".join(
                 f" {_num(ms[m].mean) if m in ms else '—':>13}" for m in FAMILY_METRICS) + "\n")
+    sampling = sampling_summary(rs)
+    if sampling is not None:
+        _print_sampling(sampling)
     statuses = ", ".join(f"{k} {v}" for k, v in s.statuses.items()) or "none"
     out.write(f"\n  statuses   {statuses}\n")
     mode = rec.sandbox_mode + (f" ({rec.sandbox_note})" if rec.sandbox_note else "")
@@ -136,3 +177,22 @@ def print_summary(rs: RunSummary, store: Store) -> None:
     out.write(f"  report     python -m benchmark report {rec.run_id}{db}\n")
     if rec.status != "complete":
         out.write(f"  resume     python -m benchmark run --resume {rec.run_id}{db}\n")
+
+
+def _print_sampling(sampling: dict[str, Any]) -> None:
+    out = sys.stdout
+    ks = list(next(iter(sampling["pass_at_k"].values())))
+    out.write(f"\n  sampling   {sampling['n']} per task, up to {sampling['repair_rounds']} repair "
+              f"round(s); {sampling['samples']} samples\n")
+    out.write(f"  {'pass@k':<15}" + "".join(f" {'k=' + k:>7}" for k in ks) + "\n")
+    for m, by_k in sampling["pass_at_k"].items():
+        out.write(f"  {m:<15}" + "".join(f" {_num(by_k[k]):>7}" for k in ks) + "\n")
+    if sampling["repair_rounds"]:
+        by_round = ", ".join(f"round {k}: {v}" for k, v in sampling["repaired_by_round"].items())
+        out.write(f"  repair     {sampling['first_attempt_failed']} samples failed their first "
+                  f"attempt, {sampling['repaired']} rendered after repair"
+                  + (f" ({by_round})" if by_round else "") + "\n")
+    if sampling["no_code_block"]:
+        out.write(f"  no code    {sampling['no_code_block']} final replies had no code block\n")
+    statuses = ", ".join(f"{k} {v}" for k, v in sampling["sample_statuses"].items())
+    out.write(f"  samples    {statuses}\n")

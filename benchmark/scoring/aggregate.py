@@ -23,10 +23,13 @@ import numpy as np
 
 from benchmark.scoring._base import LOWER_IS_BETTER, METRICS
 
-__all__ = ["MetricSummary", "PairedDiff", "ScoredRow", "Summary", "paired_compare",
-           "pass_at_k", "summarize"]
+__all__ = ["PASS_METRICS", "MetricSummary", "PairedDiff", "ScoredRow", "Summary",
+           "combine_samples", "paired_compare", "pass_at_k", "pass_key", "pass_ks", "summarize"]
 
 _CHUNK = 1 << 22  # resample-count cells per block (bounds memory for large suites)
+#: per-sample pass/fail metrics: pass@k over a task's samples (the rest: mean over samples)
+PASS_METRICS = ("compiled", "rendered")
+_KS = (1, 2, 5, 10, 20, 50, 100)
 
 
 @dataclass
@@ -198,3 +201,37 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     if n - c < k:
         return 1.0
     return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))
+
+
+def pass_ks(n: int) -> list[int]:
+    """The k reported for ``n`` samples: 1, 2, 5, 10, 20, 50, 100 up to ``n``, and ``n``."""
+    return sorted({k for k in _KS if k <= n} | ({n} if n >= 1 else set()))
+
+
+def pass_key(metric: str, k: int) -> str:
+    """The metric name of pass@k for ``k > 1`` (``compiled_pass@5``); pass@1 is ``metric``."""
+    return metric if k == 1 else f"{metric}_pass@{k}"
+
+
+def combine_samples(samples: Sequence[Mapping[str, float | None]]
+                    ) -> dict[str, float | None]:
+    """One task's metrics from its samples' metrics.
+
+    ``compiled`` and ``rendered`` become unbiased pass@1 (the share of samples
+    that passed), plus ``compiled_pass@k`` / ``rendered_pass@k`` for every k of
+    ``pass_ks(n)`` above 1; every other metric is its mean over the samples that
+    have a value (``None`` when none has).  One sample combines to itself.
+    """
+    n = len(samples)
+    if n == 0:
+        raise ValueError("combine_samples: no samples")
+    out: dict[str, float | None] = {}
+    for m in _metric_names(samples):
+        values = [float(v) for s in samples if (v := s.get(m)) is not None]
+        if m in PASS_METRICS:
+            c = sum(v >= 0.5 for v in values)
+            for k in pass_ks(n):
+                out[pass_key(m, k)] = pass_at_k(n, c, k)
+        else:
+            out[m] = float(np.mean(values)) if values else None
+    return out

@@ -9,6 +9,10 @@ the sandbox twice.  Layout on disk (artifact root = the SQLite file's folder):
     <run_id>/<task-slug>.py            the code each task's submission wrote
     artifacts/frames/<sha256>.png      frames drawn by trusted code (shared)
     artifacts/snapshots/<sha256>.bin   final-keyframe Snapshots (shared)
+
+Human ratings share the database (schema version 2): ``human_eval.storage``
+writes them, ``python -m human_eval report`` summarises them into
+``human_eval_summary`` (one row per rated run), which pages read.
 """
 
 from benchmark.store._artifacts import Artifacts, task_slug
@@ -21,8 +25,9 @@ from benchmark.store._renders import (
     measured_objects,
     render_salt,
 )
-from benchmark.store._schema import SCHEMA_VERSION
+from benchmark.store._schema import RATING_ITEM_KINDS, SCHEMA_VERSION, human_eval_summary
 
-__all__ = ["DEFAULT_DB", "MEASURE_VERSION", "SCHEMA_VERSION", "UNCACHED_STATUSES", "Artifacts",
-           "CachedRender", "RenderCache", "RenderLookup", "Store", "StoreError",
-           "measured_objects", "render_salt", "task_slug"]
+__all__ = ["DEFAULT_DB", "MEASURE_VERSION", "RATING_ITEM_KINDS", "SCHEMA_VERSION",
+           "UNCACHED_STATUSES", "Artifacts", "CachedRender", "RenderCache", "RenderLookup",
+           "Store", "StoreError", "human_eval_summary", "measured_objects", "render_salt",
+           "task_slug"]

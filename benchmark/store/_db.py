@@ -1,5 +1,8 @@
 """The results database behind a small interface: runs, results, the render cache.
 
+The human-evaluation tables (ratings and their items, schema version 2) live in
+the same database; ``human_eval.storage`` reads and writes them.
+
 SQLite by default (WAL, a busy timeout so concurrent runs wait rather than
 fail, foreign keys on); any SQLAlchemy URL works, e.g. ``postgresql://`` for
 a shared lab server.  Rows go in and out only as the typed records of
@@ -185,6 +188,8 @@ class Store:
             if version is None:
                 _insert_ignore(conn, S.meta, {"key": "schema_version",
                                               "value": str(S.SCHEMA_VERSION)})
+            elif int(version) < S.SCHEMA_VERSION:
+                _migrate(conn, int(version))
 
     @property
     def schema_version(self) -> int:
@@ -289,6 +294,17 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _migrate(conn: Connection, version: int) -> None:
+    """Bring an older database up to ``SCHEMA_VERSION`` (inside the opening transaction).
+
+    1 → 2 only adds the human-evaluation tables, which ``create_all`` has just
+    made; existing tables and rows are untouched.  A future step that changes
+    an existing table goes here, guarded by the version it upgrades from.
+    """
+    conn.execute(S.meta.update().where(S.meta.c.key == "schema_version").values(
+        value=str(S.SCHEMA_VERSION)))
 
 
 def _insert_ignore(conn: Connection, table: sa.Table, row: dict[str, Any]) -> bool:

@@ -1,0 +1,123 @@
+"""Command line: ``python -m leaderboard build`` (the site) and ``bench`` (its speed).
+
+A ``LeaderboardError`` anywhere becomes one ``error: …`` line on stderr and
+exit status 2, as in ``python -m benchmark``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from leaderboard.collect import LeaderboardError
+
+__all__ = ["build_parser", "main"]
+
+DEFAULT_DB = "runs/benchmark.db"
+DEFAULT_OUT = "site"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m leaderboard",
+        description="Static leaderboard for jepa-manim: reads the results database and "
+                    "writes a site that works from file:// or any static host.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    b = sub.add_parser(
+        "build", help="write the leaderboard site from the results database",
+        description="Write a static site: the milestones table (M1 synthetic miou >= 0.70; "
+                    "M2 3b1b test compiled >= 0.80 with adherence@0.5 >= 0.70; M3 human "
+                    "good-rate >= 0.60; the short-term criteria; inference time per scene "
+                    "against the 5 s budget), each with its 95% interval and a pass / fail "
+                    "/ tie / not measured verdict; per suite and split every metric with "
+                    "confidence intervals, family and difficulty breakdowns, statuses and "
+                    "plots; one page per run with its metadata and tasks; and a visual diff "
+                    "page (reference and submission frames with boxes, matched objects, "
+                    "IoU and centre error, the code) for every failing task. Compared by "
+                    "default: the latest complete run of every submission x suite x split.")
+    b.add_argument("--db", default=DEFAULT_DB, metavar="URL",
+                   help=f"results database: a SQLite file path or any SQLAlchemy URL "
+                        f"(default: {DEFAULT_DB})")
+    b.add_argument("--artifacts", type=Path, default=None, metavar="DIR",
+                   help="where the runs' code and frames are (default: the SQLite file's "
+                        "folder, or runs/ for other databases)")
+    b.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
+                   help=f"site folder, replaced as a whole if it holds an earlier build "
+                        f"(default: {DEFAULT_OUT}/)")
+    b.add_argument("--runs", nargs="+", default=None, metavar="RUN_ID",
+                   help="compare exactly these runs (ids or unique prefixes; at most one per "
+                        "submission x suite x split) instead of the latest complete ones")
+    b.add_argument("--all-tasks", action="store_true",
+                   help="write a diff page for every task, not only for failures (tasks "
+                        "that did not render or have an object more than 0.5 units off)")
+    b.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples per interval (default 1000)")
+    b.set_defaults(_run=_build)
+    p = sub.add_parser(
+        "bench", help="time a build from a generated database of N results",
+        description="Write a database of N results (runs of the synthetic test split's 500 "
+                    "tasks, 20 runs for 10,000 results, with frames and code files; "
+                    "submissions range from exact to lost and broken, so about half the "
+                    "results fail and get a diff page), then time what `build` does on it "
+                    "and print the seconds. The target is under 30 s for 10,000 results; the "
+                    "exit status is 1 when the build takes longer.")
+    p.add_argument("--results", type=int, default=10_000, metavar="N",
+                   help="results to generate (default 10000)")
+    p.add_argument("--dir", type=Path, default=None, metavar="DIR",
+                   help="where the database and the site go (default: a temporary folder, "
+                        "removed afterwards)")
+    p.add_argument("--all-tasks", action="store_true", help="time a build with every task page")
+    p.set_defaults(_run=_bench)
+    return parser
+
+
+def _open(args: argparse.Namespace):  # -> Store
+    from benchmark.store import Store, StoreError
+
+    db = str(args.db)
+    if "://" not in db and not Path(db).is_file():
+        raise LeaderboardError(f"{db}: no such database (run `python -m benchmark run` first, "
+                               "or pass --db)")
+    if db.startswith("sqlite:///") and not Path(db[len("sqlite:///"):]).is_file():
+        raise LeaderboardError(f"{db}: no such database")
+    try:
+        return Store(db, args.artifacts)
+    except StoreError as exc:
+        raise LeaderboardError(str(exc)) from None
+
+
+def _build(args: argparse.Namespace) -> int:
+    from leaderboard.collect import collect
+    from leaderboard.render import BuildOptions, build_site
+
+    if args.bootstrap < 0:
+        raise LeaderboardError("--bootstrap must be >= 0")
+    with _open(args) as store:
+        board = collect(store, args.runs, n_boot=args.bootstrap)
+    report = build_site(board, BuildOptions(args.out, all_tasks=args.all_tasks))
+    kind = "task" if args.all_tasks else "failure"
+    print(f"wrote {report.out / 'index.html'}: {report.runs} runs, {report.results} results "
+          f"({report.failures} failing), {report.pages} {kind} pages, {report.images} frames "
+          f"in {report.seconds:.1f} s")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from leaderboard.bench import run_bench
+
+    if args.results < 1:
+        raise LeaderboardError("--results must be at least 1")
+    return run_bench(args.results, args.dir, all_tasks=args.all_tasks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args))
+    except LeaderboardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

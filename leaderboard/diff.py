@@ -1,0 +1,153 @@
+"""One task's visual diff: which measured object stands for which reference object, where.
+
+The matching is the scorers' own (``benchmark.scoring.match_objects`` on the
+reference layout plus the given objects, visible objects of an ``ok`` render
+only), so the per-object IoU and centre error shown here are the numbers the
+task's miou and adherence were computed from.  Geometry is returned in the
+coordinates of one SVG holding two frames side by side (reference left,
+submission right; scene units, y down), for the template to draw.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from benchmark.outcome import MeasuredObject
+from benchmark.results import TaskResult
+from benchmark.scoring import match_objects, padded_iou
+from benchmark.tasks import Box, PlacedObject, Task
+
+__all__ = ["FRAME_H", "FRAME_W", "PLACED_WITHIN", "DiffView", "ExtraObject", "ObjectRow",
+           "Point", "Rect", "diff_view", "failure_reason"]
+
+#: manim's default frame in scene units (DESIGN.md §2: 14.222… × 8, centred, y up)
+FRAME_W = 8.0 * 16 / 9
+FRAME_H = 8.0
+GAP = 0.5
+#: a centre within this many units of the reference counts as correctly placed
+PLACED_WITHIN = 0.5
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def centre(self) -> Point:
+        return Point(self.x + self.w / 2, self.y + self.h / 2)
+
+
+def _rect(box: Box, panel: int) -> Rect:
+    """A scene box in the SVG's coordinates, in panel 0 (reference) or 1 (submission)."""
+    x0 = box.xmin + FRAME_W / 2 + panel * (FRAME_W + GAP)
+    return Rect(round(x0, 4), round(FRAME_H / 2 - box.ymax, 4), round(max(box.width, 0.02), 4),
+                round(max(box.height, 0.02), 4))
+
+
+@dataclass
+class ObjectRow:
+    """One reference object: its match, IoU and centre error (``None`` when unmatched)."""
+
+    number: int
+    id: str
+    kind: str
+    content: str
+    given: bool
+    ref: Rect
+    pred: MeasuredObject | None = None
+    pred_rect: Rect | None = None
+    ghost: Rect | None = None  # the reference box drawn in the submission's panel
+    iou: float | None = None
+    centre_error: float | None = None
+
+    @property
+    def placed(self) -> bool:
+        return self.centre_error is not None and self.centre_error <= PLACED_WITHIN + 1e-9
+
+
+@dataclass
+class ExtraObject:
+    """A measured object no reference object was matched to."""
+
+    number: int
+    kind: str
+    content: str
+    visible: bool
+    rect: Rect
+
+
+@dataclass
+class DiffView:
+    width: float
+    height: float
+    panels: tuple[Rect, Rect]
+    rows: list[ObjectRow] = field(default_factory=list)
+    extras: list[ExtraObject] = field(default_factory=list)
+
+    @property
+    def matched(self) -> int:
+        return sum(r.pred is not None for r in self.rows)
+
+
+def reference_layout(task: Task) -> list[PlacedObject]:
+    """The reference layout plus given objects it lacks, exactly as the layout scorer uses."""
+    layout = list(task.reference.layout)
+    ids = {p.id for p in layout}
+    layout += [PlacedObject(o.id, o.kind, o.content, o.given) for o in task.objects
+               if o.given is not None and o.id not in ids]
+    return layout
+
+
+def _centre_distance(a: Box, b: Box) -> float:
+    (ax, ay), (bx, by) = a.center, b.center
+    return math.hypot(ax - bx, ay - by)
+
+
+def diff_view(task: Task | None, result: TaskResult) -> DiffView:
+    """Reference and measured boxes, matched; without ``task`` only the measured ones."""
+    panels = (Rect(0.0, 0.0, FRAME_W, FRAME_H), Rect(FRAME_W + GAP, 0.0, FRAME_W, FRAME_H))
+    view = DiffView(2 * FRAME_W + GAP, FRAME_H, panels)
+    predicted = result.objects if result.status == "ok" else []
+    ref = reference_layout(task) if task is not None else []
+    matched = match_objects(ref, predicted) if ref else []
+    given = task.given_ids if task is not None else set()
+    used: set[int] = set()
+    for i, (p, m) in enumerate(zip(ref, matched, strict=True)):
+        row = ObjectRow(i + 1, p.id, p.kind, p.content, p.id in given, _rect(p.box, 0),
+                        ghost=_rect(p.box, 1))
+        if m is not None:
+            used.add(m)
+            o = predicted[m]
+            row.pred, row.pred_rect = o, _rect(o.box, 1)
+            row.iou = padded_iou(p.box, o.box)
+            row.centre_error = _centre_distance(p.box, o.box)
+        view.rows.append(row)
+    n = len(ref)
+    for j, o in enumerate(result.objects):
+        if j not in used:
+            n += 1
+            view.extras.append(ExtraObject(n, o.kind, o.content, o.visible, _rect(o.box, 1)))
+    return view
+
+
+def failure_reason(result: TaskResult) -> str:
+    """Why a task counts as a failure ("" when it does not): it did not render, or some
+    object it had to place is more than ``PLACED_WITHIN`` units from its reference."""
+    if result.status != "ok":
+        return result.status
+    if not result.metrics.get("rendered"):
+        return "nothing visible"
+    adherence = result.metrics.get(f"adherence@{PLACED_WITHIN:.1f}")
+    if adherence is not None and adherence < 1.0 - 1e-9:
+        return f"misplaced: {1.0 - adherence:.0%} of objects off by > {PLACED_WITHIN:g}"
+    return ""

@@ -1,0 +1,169 @@
+"""The plan's milestones as data, and the verdict of one estimate against one threshold.
+
+Pure functions over estimates (``MetricSummary``: mean, 95% interval, n), so
+the decision logic is testable without a database or a browser.  A verdict is
+
+* ``pass`` — the whole 95% interval is on the right side of the threshold;
+* ``fail`` — the whole interval is on the wrong side;
+* ``tie`` — the interval straddles the threshold: the data cannot tell yet;
+* ``not measured`` — no run (or no rating) that could say.
+
+A milestone with several criteria (M2: compiled *and* positions) fails when
+any criterion fails, and passes only when every one passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from benchmark.scoring import MetricSummary
+
+__all__ = ["FAIL", "MILESTONES", "NOT_MEASURED", "PASS", "TIE", "VERDICTS", "Cell", "Criterion",
+           "Evidence", "Milestone", "Part", "combine", "evaluate", "verdict"]
+
+PASS, FAIL, TIE, NOT_MEASURED = "pass", "fail", "tie", "not measured"
+VERDICTS = (PASS, TIE, FAIL, NOT_MEASURED)
+
+#: where a milestone's evidence comes from
+RUNS, HUMAN, TIMING = "runs", "human", "timing"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """``metric`` ≥ ``threshold`` (or ≤ when ``higher_is_better`` is False)."""
+
+    metric: str
+    threshold: float
+    higher_is_better: bool = True
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.metric
+
+    @property
+    def goal(self) -> str:
+        return f"{self.name} {'≥' if self.higher_is_better else '≤'} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One column of the milestones table.
+
+    ``source``: ``runs`` (the metrics of the submission's run on ``suite``/``split``),
+    ``human`` (the human-evaluation good-rate) or ``timing`` (seconds per scene
+    spent in ``generate``, over every compared run of the submission).
+    """
+
+    key: str
+    title: str
+    source: str
+    criteria: tuple[Criterion, ...]
+    suite: str | None = None
+    split: str | None = None
+
+    @property
+    def goal(self) -> str:
+        where = f" on {self.suite} {self.split}" if self.suite else ""
+        return " and ".join(c.goal for c in self.criteria) + where
+
+
+MILESTONES: tuple[Milestone, ...] = (
+    Milestone("M1", "M1 · synthetic layout", RUNS, (Criterion("miou", 0.70),),
+              "synthetic", "test"),
+    Milestone("M2", "M2 · 3b1b scenes", RUNS,
+              (Criterion("compiled", 0.80), Criterion("adherence@0.5", 0.70)), "3b1b", "test"),
+    Milestone("M3", "M3 · human rating", HUMAN,
+              (Criterion("good_rate", 0.60, label="rated good (mean ≥ 4)"),)),
+    Milestone("short", "Short term · synthetic", RUNS,
+              (Criterion("compiled", 0.80), Criterion("adherence@0.5", 0.70)),
+              "synthetic", "test"),
+    Milestone("speed", "Inference time", TIMING,
+              (Criterion("generate_s", 5.0, higher_is_better=False, label="s per scene"),)),
+)
+
+
+@dataclass
+class Evidence:
+    """What is known about one submission.
+
+    ``suites``: (suite, split) → metric → estimate, from the compared runs;
+    ``human``: the good-rate estimate of its latest human evaluation;
+    ``generate_s``: seconds per scene in ``generate``.  ``notes`` say where a
+    number came from, by milestone key (shown next to it).
+    """
+
+    suites: dict[tuple[str, str], Mapping[str, MetricSummary]] = field(default_factory=dict)
+    human: MetricSummary | None = None
+    generate_s: MetricSummary | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Part:
+    """One criterion of one cell: the estimate and its verdict."""
+
+    criterion: Criterion
+    estimate: MetricSummary | None
+    verdict: str
+
+
+@dataclass
+class Cell:
+    """One submission × milestone: the combined verdict and every criterion's part."""
+
+    milestone: Milestone
+    verdict: str
+    parts: list[Part]
+    note: str = ""
+
+
+def _measured(e: MetricSummary | None) -> bool:
+    return e is not None and e.mean is not None and e.n > 0
+
+
+def verdict(estimate: MetricSummary | None, criterion: Criterion) -> str:
+    """Pass, fail, tie (the 95% interval straddles the threshold) or not measured."""
+    if estimate is None or not _measured(estimate):
+        return NOT_MEASURED
+    assert estimate.mean is not None
+    lo = estimate.lo if estimate.lo is not None else estimate.mean
+    hi = estimate.hi if estimate.hi is not None else estimate.mean
+    t = criterion.threshold
+    if criterion.higher_is_better:
+        return PASS if lo >= t else FAIL if hi < t else TIE
+    return PASS if hi <= t else FAIL if lo > t else TIE
+
+
+def combine(verdicts: list[str]) -> str:
+    """All criteria of a milestone: any fail fails; all must pass to pass."""
+    if not verdicts:
+        return NOT_MEASURED
+    if FAIL in verdicts:
+        return FAIL
+    if NOT_MEASURED in verdicts:
+        return NOT_MEASURED
+    return TIE if TIE in verdicts else PASS
+
+
+def _estimate(milestone: Milestone, criterion: Criterion, ev: Evidence) -> MetricSummary | None:
+    if milestone.source == HUMAN:
+        return ev.human
+    if milestone.source == TIMING:
+        return ev.generate_s
+    metrics = ev.suites.get((milestone.suite or "", milestone.split or ""))
+    return None if metrics is None else metrics.get(criterion.metric)
+
+
+def evaluate(ev: Evidence, milestones: tuple[Milestone, ...] = MILESTONES) -> list[Cell]:
+    """One cell per milestone for one submission."""
+    cells = []
+    for m in milestones:
+        parts = []
+        for c in m.criteria:
+            e = _estimate(m, c, ev)
+            parts.append(Part(c, e, verdict(e, c)))
+        cells.append(Cell(m, combine([p.verdict for p in parts]), parts,
+                          ev.notes.get(m.key, "")))
+    return cells
