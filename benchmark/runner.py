@@ -26,6 +26,11 @@ row holds pass@k / mean-over-samples metrics with every attempt listed in
 ``generation["sampling"]``.  A submission that declares itself ``concurrent``
 generates inside the worker threads; any other is called by one thread at a
 time.
+
+With ``RunOptions(executor="ray")`` the renders go to a Ray cluster
+(``benchmark.executors``) and come back as the same reports; generation, the
+render cache, scoring and every write stay in this process, so the rows are
+the ones the local executor writes.
 """
 
 from __future__ import annotations
@@ -86,7 +91,10 @@ class RunInterrupted(Exception):
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run (not what): workers, sandbox, scoring, seed, progress display.
+    """How to run (not what): workers, sandbox, scoring, seed, progress display, executor.
+
+    With ``executor="ray"`` renders run on the Ray cluster at ``ray_address``
+    (``jobs`` at a time); generation, scoring and every write stay here.
 
     ``sandbox.namespace`` is the submission's TeX-cache namespace; the runner
     replaces the default ``"default"`` with ``"model-<name>"``.
@@ -97,6 +105,8 @@ class RunOptions:
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     seed: int = 0
     progress: bool = False
+    executor: str = "local"  # where renders run: "local" or "ray" (benchmark.executors)
+    ray_address: str = "auto"  # the Ray cluster, with executor "ray"
 
 
 @dataclass
@@ -626,7 +636,7 @@ def run_benchmark(submission: Submission, suite: Suite, store: Store,
         record = _new_record(model, args, suite, limit, suite_source, options,
                              _scoring_json(options.scoring), lpips)
     stats = RunStats(record.run_id, len(suite))
-    with Renderer(options.sandbox, jobs=options.jobs) as renderer:
+    with _renderer(options.sandbox, options) as renderer:
         mode, note = renderer.sandbox_mode, renderer.pool.fallback_reason
         if mode == "rlimit-only" and not note:
             note = "requested (--sandbox rlimit-only)"
@@ -648,30 +658,44 @@ def run_benchmark(submission: Submission, suite: Suite, store: Store,
         session.renderer = renderer
         session.reference_files(pending, suite.root)
         try:
-            with Renderer(replace(options.sandbox, namespace=REFERENCE_NAMESPACE),
-                          jobs=options.jobs) as ref_renderer:
+            with _renderer(replace(options.sandbox, namespace=REFERENCE_NAMESPACE),
+                           options) as ref_renderer:
                 session.render_references(pending, ref_renderer)
             session.run_tasks(submission, pending)
         except ModelUnavailable as exc:
             with contextlib.suppress(Exception):
-                _finish(store, record.run_id, suite, stats, t_start, interrupted=True)
+                _finish(store, record.run_id, suite, stats, t_start, interrupted=True,
+                        executor=options.executor)
             raise RunnerError(f"{exc}; run {record.run_id} stopped after "
                               f"{stats.skipped + stats.written}/{len(suite)} tasks and can "
                               "be resumed with --resume") from None
         except KeyboardInterrupt:
-            _finish(store, record.run_id, suite, stats, t_start, interrupted=True)
+            _finish(store, record.run_id, suite, stats, t_start, interrupted=True,
+                    executor=options.executor)
             raise RunInterrupted(record.run_id, stats.skipped + stats.written,
                                  len(suite)) from None
         except BaseException:
             with contextlib.suppress(Exception):  # keep the original error, not this one
-                _finish(store, record.run_id, suite, stats, t_start, interrupted=True)
+                _finish(store, record.run_id, suite, stats, t_start, interrupted=True,
+                        executor=options.executor)
             raise
-    _finish(store, record.run_id, suite, stats, t_start, interrupted=False)
+    _finish(store, record.run_id, suite, stats, t_start, interrupted=False,
+            executor=options.executor)
     return stats
 
 
+def _renderer(config: SandboxConfig, options: RunOptions) -> Renderer:
+    """This machine's ``Renderer``, or with ``executor="ray"`` the cluster's stand-in."""
+    if options.executor == "local":
+        return Renderer(config, jobs=options.jobs)
+    from benchmark.executors import make_renderer
+
+    return make_renderer(options.executor, config, options.jobs,  # type: ignore[no-any-return]
+                         options.ray_address)
+
+
 def _finish(store: Store, run_id: str, suite: Suite, stats: RunStats, t_start: float,
-            interrupted: bool) -> None:
+            interrupted: bool, executor: str = "local") -> None:
     stats.wall_s = time.perf_counter() - t_start
     complete = {t.id for t in suite} <= store.done_task_ids(run_id)
     stats.status = "complete" if complete else "interrupted" if interrupted else "running"
@@ -680,6 +704,8 @@ def _finish(store: Store, run_id: str, suite: Suite, stats: RunStats, t_start: f
                "skipped": stats.skipped, "renders": stats.renders,
                "cache_hits": stats.cache_hits, "generate_s": round(stats.generate_s, 3),
                "tasks_per_s": round(stats.tasks_per_s(), 3), "status": stats.status}
+    if executor != "local":  # a local session's record is unchanged
+        session["executor"] = executor
     timings["wall_s"] = round(float(timings.get("wall_s", 0.0)) + stats.wall_s, 3)
     timings["sessions"] = int(timings.get("sessions", 0)) + 1
     for k in ("renders", "cache_hits", "written"):

@@ -32,7 +32,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="only the first N tasks of the split")
     r.add_argument("--jobs", type=int, default=None, metavar="J",
                    help="tasks rendered and scored at a time, each with its own sandbox "
-                        "worker (default: number of CPUs)")
+                        "worker (default: number of CPUs; with --executor ray, the "
+                        "cluster's CPUs)")
+    r.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="where renders run: this machine's sandbox pool (local, default) or "
+                        "a Ray cluster (ray; needs pip install '.[ray]'); generation, "
+                        "scoring and the database stay here either way")
+    r.add_argument("--ray-address", default="auto", metavar="ADDR",
+                   help="with --executor ray: the cluster to join, auto (the one this "
+                        "machine belongs to, default), HOST:PORT, ray://HOST:PORT (Ray "
+                        "Client), or local (a private one on this machine)")
     db_args(r)
     r.add_argument("--resume", metavar="RUN_ID",
                    help="finish an earlier run: same model, args, suite, split and limit "
@@ -138,15 +147,22 @@ def _sigterm(_sig: int, _frame: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from benchmark.commands import _summary
+    from benchmark.executors import ExecutorError, cluster_cpus
     from benchmark.runner import RunInterrupted, RunnerError, RunOptions, run_benchmark
     from benchmark.scoring import ScoringConfig
     from benchmark.store import StoreError
 
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1")
-    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
-    if jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise CliError("--jobs must be at least 1")
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    if args.executor == "ray":  # join the cluster before creating a database
+        try:
+            cpus = cluster_cpus(args.ray_address)
+        except ExecutorError as exc:
+            raise CliError(str(exc)) from None
+        jobs = args.jobs if args.jobs is not None else cpus
     config = sandbox_config(args, namespace="default")
     if args.lpips_weights is not None and not args.lpips_weights.is_file():
         raise CliError(f"--lpips-weights {args.lpips_weights}: no such file")
@@ -169,14 +185,15 @@ def run(args: argparse.Namespace) -> int:
         options = RunOptions(jobs=jobs, sandbox=config, seed=what["seed"],
                              scoring=ScoringConfig(lpips_weights=Path(weights) if weights
                                                    else None),
-                             progress=True)
+                             progress=True, executor=args.executor,
+                             ray_address=args.ray_address)
         warn_sandbox(config)
         previous = signal.signal(signal.SIGTERM, _sigterm)
         try:
             stats = run_benchmark(submission, suite, store, options, model=what["model"],
                                   limit=what["limit"], resume=what.get("run_id"),
                                   suite_source=what["suite"])
-        except (RunnerError, StoreError) as exc:
+        except (RunnerError, StoreError, ExecutorError) as exc:
             raise CliError(str(exc)) from None
         except RunInterrupted as exc:
             db = "" if store.display == _summary.DEFAULT_DB else f" --db {store.display}"
