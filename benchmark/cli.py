@@ -60,11 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    return dispatch(build_parser().parse_args(argv))
+
+
+def dispatch(args: argparse.Namespace, errors: tuple[type[Exception], ...] = ()) -> int:
+    """Run the parsed command (``args._run``): a ``CliError`` (or one of ``errors``) is one
+    ``error: …`` line on stderr and exit status 2, Ctrl-C exit status 130.  The ``benchmark``,
+    ``human_eval`` and ``leaderboard`` command lines all end here."""
     try:
         return int(args._run(args))
-    except CliError as exc:
+    except (CliError, *errors) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmark.cli import CliError, dispatch
+from benchmark.commands._summary import db_args, open_store
+
 if TYPE_CHECKING:
     from benchmark.store import Store
     from human_eval.items import ItemSet
@@ -23,20 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CliError", "build_parser", "main"]
 
-DEFAULT_DB = "runs/benchmark.db"  # benchmark.store.DEFAULT_DB, without importing SQLAlchemy
-
-
-class CliError(Exception):
-    """A user error: printed as one line, exit status 2."""
-
-
-def _db_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=DEFAULT_DB, metavar="URL",
-                   help=f"results database: a SQLite file path or any SQLAlchemy URL, e.g. "
-                        f"postgresql://host/db (default: {DEFAULT_DB})")
-    p.add_argument("--artifacts", type=Path, default=None, metavar="DIR",
-                   help="where the runs' frames are (default: the SQLite file's folder, or "
-                        "runs/ for other databases)")
 
 
 def _share(text: str) -> float:
@@ -71,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--runs", nargs="+", required=True, metavar="RUN_ID",
                    help="runs whose frames to rate (ids or unique prefixes; see "
                         "`python -m benchmark runs`)")
-    _db_args(s)
+    db_args(s)
     s.add_argument("--ratings-per-item", type=int, default=3, metavar="K",
                    help="ratings wanted per item; items that have K are served last "
                         "(default 3)")
@@ -99,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(flagged below --min-check-pass); alpha over all items. The per-run "
                     "numbers replace the table human_eval_summary, which the leaderboard "
                     "reads.")
-    _db_args(r)
+    db_args(r)
     r.add_argument("--json", action="store_true", help="print one JSON object")
     r.add_argument("--min-check-pass", type=float, default=0.8, metavar="P",
                    help="flag raters who pass less than this share of attention checks "
@@ -114,15 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open_store(args: argparse.Namespace) -> Store:
-    from benchmark.store import Store, StoreError
-
-    db = str(args.db)
-    if "://" not in db and not Path(db).is_file():
-        raise CliError(f"{db}: no such database (run the benchmark first, or pass --db)")
-    try:
-        return Store(db, args.artifacts)
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
+    return open_store(args, must_exist=True)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -202,13 +183,4 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args._run(args))
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return dispatch(build_parser().parse_args(argv))

@@ -7,14 +7,14 @@ exit status 2, as in ``python -m benchmark``.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from benchmark.cli import dispatch
+from benchmark.commands._summary import db_args, open_store
 from leaderboard.collect import LeaderboardError
 
 __all__ = ["build_parser", "main"]
 
-DEFAULT_DB = "runs/benchmark.db"
 DEFAULT_OUT = "site"
 
 
@@ -36,12 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "page (reference and submission frames with boxes, matched objects, "
                     "IoU and centre error, the code) for every failing task. Compared by "
                     "default: the latest complete run of every submission x suite x split.")
-    b.add_argument("--db", default=DEFAULT_DB, metavar="URL",
-                   help=f"results database: a SQLite file path or any SQLAlchemy URL "
-                        f"(default: {DEFAULT_DB})")
-    b.add_argument("--artifacts", type=Path, default=None, metavar="DIR",
-                   help="where the runs' code and frames are (default: the SQLite file's "
-                        "folder, or runs/ for other databases)")
+    db_args(b)
     b.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                    help=f"site folder, replaced as a whole if it holds an earlier build "
                         f"(default: {DEFAULT_OUT}/)")
@@ -72,28 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(args: argparse.Namespace):  # -> Store
-    from benchmark.store import Store, StoreError
-
-    db = str(args.db)
-    if "://" not in db and not Path(db).is_file():
-        raise LeaderboardError(f"{db}: no such database (run `python -m benchmark run` first, "
-                               "or pass --db)")
-    if db.startswith("sqlite:///") and not Path(db[len("sqlite:///"):]).is_file():
-        raise LeaderboardError(f"{db}: no such database")
-    try:
-        return Store(db, args.artifacts)
-    except StoreError as exc:
-        raise LeaderboardError(str(exc)) from None
-
-
 def _build(args: argparse.Namespace) -> int:
     from leaderboard.collect import collect
     from leaderboard.render import BuildOptions, build_site
 
     if args.bootstrap < 0:
         raise LeaderboardError("--bootstrap must be >= 0")
-    with _open(args) as store:
+    with open_store(args, must_exist=True) as store:
         board = collect(store, args.runs, n_boot=args.bootstrap)
     report = build_site(board, BuildOptions(args.out, all_tasks=args.all_tasks))
     kind = "task" if args.all_tasks else "failure"
@@ -112,12 +92,4 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args._run(args))
-    except LeaderboardError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return dispatch(build_parser().parse_args(argv), (LeaderboardError,))

@@ -39,8 +39,10 @@ def open_store(args: argparse.Namespace, must_exist: bool = False) -> Store:
     from benchmark.store import Store, StoreError
 
     db = str(args.db)
-    if must_exist and "://" not in db and not Path(db).is_file():
-        raise CliError(f"{db}: no such database (nothing has been run yet?)")
+    path = db[len("sqlite:///"):] if db.startswith("sqlite:///") else db
+    if must_exist and "://" not in path and not Path(path).is_file():
+        raise CliError(f"{db}: no such database (run `python -m benchmark run` first, or "
+                       "pass --db)")
     try:
         return Store(db, args.artifacts)
     except StoreError as exc:
