@@ -3,8 +3,8 @@
 #   1. system packages (Cairo/Pango headers, LaTeX, dvisvgm, bubblewrap, a C
 #      toolchain, chromium),
 #   2. a virtualenv in .venv with a Python >= 3.11,
-#   3. torch (pinned CPU build) first, then this project with its dev and 3b1b
-#      (ManimGL) extras.
+#   3. torch (pinned CPU build) first, then this project with its dev, 3b1b
+#      (ManimGL) and ray (cluster executor) extras.
 # A second run with nothing to do finishes in a few seconds.
 #
 # Environment:
@@ -185,8 +185,8 @@ else
     fi
     log "installing $TORCH_PIN"
     "$VPY" -m pip install -q "${torch_args[@]}" "$TORCH_PIN"
-    log "installing jepa-manim with its dev and 3b1b extras"
-    "$VPY" -m pip install -q -e ".[dev,3b1b]"
+    log "installing jepa-manim with its dev, 3b1b and ray extras"
+    "$VPY" -m pip install -q -e ".[dev,3b1b,ray]"
     "$VPY" -c 'import manim, torch, moderngl' ||
         die "packages installed but 'import manim, torch, moderngl' fails"
     printf '%s\n' "$stamp" >"$STAMP"
