@@ -96,16 +96,18 @@ def test_ray_run_gives_the_local_runs_per_task_metrics(cluster, cache, tmp_path)
 
 
 def _render_workers() -> list[int]:
-    """PIDs of Ray worker processes rendering right now (the title says so)."""
-    pids = []
+    """PIDs of Ray worker processes rendering right now (the title says so); a child forked
+    by one (it inherits the title until it execs) is not a worker and is left out."""
+    titled = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if (entry / "cmdline").read_bytes().startswith(RENDER_TITLE):
-                    pids.append(int(entry.name))
-            except OSError:
+                    stat = (entry / "stat").read_text()
+                    titled[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
                 pass  # gone already
-    return pids
+    return [pid for pid, parent in titled.items() if parent not in titled]
 
 
 @pytest.mark.slow
