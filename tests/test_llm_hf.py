@@ -12,37 +12,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from _llm_fixtures import GOOD_SCENE, tiny_model
-from _tiny_suite import tiny_suite
 
 from baselines.llm.backend import Request
 from baselines.llm.config import GenerationSettings, HfOptions
 from baselines.llm.hf import HfBackend, render_prompt
 from baselines.llm.prompting import task_messages
 from baselines.llm.submission import Llm
-from benchmark.render import Renderer
 from benchmark.runner import RunOptions, run_benchmark
-from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
 from benchmark.submission import SubmissionError
-from benchmark.tasks import Suite
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory) -> SandboxConfig:
-    return SandboxConfig(cache_dir=tmp_path_factory.mktemp("sandbox-cache"))
-
-
-@pytest.fixture(scope="module")
-def suite(sandbox) -> Suite:
-    with Renderer(replace(sandbox, namespace="tiny-suite"), jobs=2) as r:
-        return tiny_suite(r)
 
 
 @pytest.fixture(scope="module")

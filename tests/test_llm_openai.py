@@ -15,12 +15,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from _llm_fixtures import BROKEN_SCENE, GOOD_SCENE, ChatServer, fenced
-from _tiny_suite import tiny_suite, write_tiny_suite
+from _tiny_suite import write_tiny_suite
 
 from baselines.llm.prompting import SYSTEM_PROMPT, describe_task
 from baselines.llm.submission import Llm
@@ -30,7 +29,6 @@ from benchmark.sampling import ModelUnavailable
 from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
 from benchmark.submission import SubmissionError
-from benchmark.tasks import Suite
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = 7
@@ -69,17 +67,6 @@ class Slow:
 def server():
     with ChatServer(respond) as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory) -> SandboxConfig:
-    return SandboxConfig(cache_dir=tmp_path_factory.mktemp("sandbox-cache"))
-
-
-@pytest.fixture(scope="module")
-def suite(sandbox) -> Suite:
-    with Renderer(replace(sandbox, namespace="tiny-suite"), jobs=2) as r:
-        return tiny_suite(r)
 
 
 @pytest.fixture(scope="module")

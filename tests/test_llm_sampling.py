@@ -10,37 +10,22 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from _llm_fixtures import BROKEN_SCENE, GOOD_SCENE
-from _tiny_suite import tiny_suite
 
 from benchmark.commands._summary import RunSummary, sampling_summary
-from benchmark.render import Renderer
 from benchmark.runner import RunnerError, RunOptions, run_benchmark
 from benchmark.sampling import Feedback, ModelUnavailable, SamplingSubmission
-from benchmark.sandbox import SandboxConfig
 from benchmark.scoring import ScoredRow, summarize
 from benchmark.scoring.aggregate import combine_samples, pass_at_k, pass_ks
 from benchmark.store import Store
 from benchmark.submission import Generation
-from benchmark.tasks import Suite, Task
+from benchmark.tasks import Task
 
 UNPARSABLE = "from manim import *\nclass S(Scene:\n"
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory) -> SandboxConfig:
-    return SandboxConfig(cache_dir=tmp_path_factory.mktemp("sandbox-cache"))
-
-
-@pytest.fixture(scope="module")
-def suite(sandbox) -> Suite:
-    with Renderer(replace(sandbox, namespace="tiny-suite"), jobs=2) as r:
-        return tiny_suite(r)
 
 
 @pytest.fixture

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from _tiny_suite import tiny_suite
 
 from baselines.oracle import Oracle
-from benchmark.render import Renderer
 from benchmark.runner import RunInterrupted, RunnerError, RunOptions, run_benchmark, task_seed
 from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
 from benchmark.submission import Generation, Submission
 from benchmark.tasks import Suite, Task
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory) -> SandboxConfig:
-    return SandboxConfig(cache_dir=tmp_path_factory.mktemp("sandbox-cache"))
-
-
-@pytest.fixture(scope="module")
-def suite(sandbox) -> Suite:
-    with Renderer(replace(sandbox, namespace="tiny-suite"), jobs=2) as r:
-        return tiny_suite(r)
 
 
 @pytest.fixture
