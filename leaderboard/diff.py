@@ -18,13 +18,15 @@ from benchmark.results import TaskResult
 from benchmark.scoring import match_objects, padded_iou
 from benchmark.tasks import Box, PlacedObject, Task
 
-__all__ = ["FRAME_H", "FRAME_W", "PLACED_WITHIN", "DiffView", "ExtraObject", "ObjectRow",
-           "Point", "Rect", "diff_view", "failure_reason"]
+__all__ = ["FRAME_H", "FRAME_W", "LABEL_SIZE", "PLACED_WITHIN", "DiffView", "ExtraObject",
+           "ObjectRow", "Point", "Rect", "diff_view", "failure_reason"]
 
 #: manim's default frame in scene units (DESIGN.md §2: 14.222… × 8, centred, y up)
 FRAME_W = 8.0 * 16 / 9
 FRAME_H = 8.0
 GAP = 0.5
+#: height of a box's number in scene units (the stylesheet's ``.diff .label`` font size)
+LABEL_SIZE = 0.3
 #: a centre within this many units of the reference counts as correctly placed
 PLACED_WITHIN = 0.5
 
@@ -45,6 +47,19 @@ class Rect:
     @property
     def centre(self) -> Point:
         return Point(self.x + self.w / 2, self.y + self.h / 2)
+
+    @property
+    def label(self) -> Point:
+        """Where the box's number goes: just above it, else just below, else inside.
+
+        Outside the box where the panel has room, so the number never hides a
+        small object (a one-letter label is about the size of the number).
+        """
+        if self.y >= LABEL_SIZE:
+            return Point(self.x, round(self.y - 0.05, 4))
+        if self.y + self.h + LABEL_SIZE <= FRAME_H:
+            return Point(self.x, round(self.y + self.h + LABEL_SIZE - 0.03, 4))
+        return Point(self.x + 0.05, round(self.y + LABEL_SIZE, 4))
 
 
 def _rect(box: Box, panel: int) -> Rect:

@@ -208,9 +208,10 @@ def _suite_context(key: tuple[str, str], runs: list[RunData], series: dict[str, 
 def _human_chart(board: Board, series: dict[str, Series]) -> Any:
     values: dict[tuple[str, str], MetricSummary | None] = {}
     subs = []
-    for sub, h in board.human.items():
-        total = sum(h.histogram)
-        if not total:
+    for sub in board.submissions:  # the order (and colours) of every other chart
+        h = board.human.get(sub)
+        total = sum(h.histogram) if h is not None else 0
+        if h is None or not total:
             continue
         subs.append(series[sub])
         for i, c in enumerate(h.histogram):

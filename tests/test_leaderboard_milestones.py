@@ -212,6 +212,17 @@ def test_diff_boxes_are_in_svg_coordinates_of_two_panels():
     assert circle.pred_rect.x - circle.ref.x == pytest.approx(view.panels[1].x, abs=1e-3)
 
 
+def test_box_numbers_sit_outside_their_boxes_where_the_panel_has_room():
+    from leaderboard.diff import FRAME_H, LABEL_SIZE, Rect
+
+    middle = Rect(2.0, 3.0, 0.3, 0.3)  # a one-letter label: the number must not cover it
+    assert middle.label.y <= middle.y and middle.label.x == middle.x
+    top = Rect(2.0, 0.0, 1.0, 1.0)  # no room above: below the box
+    assert top.label.y >= top.y + top.h
+    whole = Rect(0.0, 0.0, 5.0, FRAME_H)  # no room either side: inside, below the top edge
+    assert top.y < whole.label.y <= whole.y + LABEL_SIZE
+
+
 def test_failed_render_matches_nothing():
     measured = [MeasuredObject("shape", "Circle", Box(-3, -1, -1, 1))]
     view = diff_view(two_object_task(), result("runtime_error", measured))
