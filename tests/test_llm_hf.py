@@ -9,13 +9,16 @@ sandbox all real.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from _llm_fixtures import GOOD_SCENE, tiny_model
+from _llm_fixtures import GOOD_SCENE, fenced, tiny_model
 
 from baselines.llm.backend import Request
 from baselines.llm.config import GenerationSettings, HfOptions
@@ -129,4 +132,57 @@ def test_an_unknown_hub_model_offline_is_one_line_naming_it(tmp_path):
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "'jepa-manim-test/no-such-model'" in lines[0], done.stderr
+    assert not (tmp_path / "b.db").exists()
+
+
+HUB_SCRIPT = """
+import json, sys
+from baselines.llm.backend import Request
+from baselines.llm.config import GenerationSettings, HfOptions
+from baselines.llm.hf import HfBackend
+backend = HfBackend(HfOptions(model=sys.argv[1]))
+messages = tuple(json.loads(sys.argv[2]))
+reply, = backend.complete([Request(messages, 0, "key")], GenerationSettings(max_new_tokens=96))
+print(json.dumps({"identity": backend.identity(), "reply": reply}))
+"""
+
+
+def hub_env(tmp_path: Path) -> dict[str, str]:
+    """A private Hub cache and a Hub address where nothing listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return dict(os.environ, HF_HUB_CACHE=str(tmp_path / "hub"), XDG_CACHE_HOME=str(tmp_path),
+                HF_ENDPOINT=f"http://127.0.0.1:{port}", HF_HUB_DISABLE_TELEMETRY="1")
+
+
+def test_a_hub_model_in_the_cache_loads_without_asking_the_hub(model_dir, suite, tmp_path):
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--jepa-manim-test--tiny"
+    shutil.copytree(model_dir, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    messages = json.dumps(task_messages(suite.tasks[0], shots=0))
+    done = subprocess.run([sys.executable, "-c", HUB_SCRIPT, "jepa-manim-test/tiny", messages],
+                          cwd=REPO, env=hub_env(tmp_path), capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["identity"] == {"backend": "hf", "model": "jepa-manim-test/tiny",
+                               "revision": commit}  # the reply cache keys on the revision
+    assert out["reply"] == fenced(GOOD_SCENE)
+    assert "huggingface.co" not in done.stderr and "Retry" not in done.stderr
+
+
+@pytest.mark.slow
+def test_an_unreachable_hub_is_one_line_naming_the_model(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmark", "run", "--model", "llm", "--model-arg",
+         "model=jepa-manim-test/not-cached", "--suite", "synthetic", "--limit", "1",
+         "--db", str(tmp_path / "b.db")], cwd=REPO, env=hub_env(tmp_path),
+        capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()  # the Hub client's retry warnings held back
+    assert len(lines) == 1 and "'jepa-manim-test/not-cached'" in lines[0], done.stderr
+    assert "cannot be reached" in lines[0]
     assert not (tmp_path / "b.db").exists()

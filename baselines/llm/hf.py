@@ -1,13 +1,15 @@
 """The ``hf`` backend: a causal language model run locally with ``transformers``.
 
 ``model`` is a Hugging Face Hub id (downloaded into the Hub cache on first use,
-so a machine needs the network once) or a local folder with ``config.json``,
+so a machine needs the network once; a model the cache already holds is read
+from it without asking the Hub) or a local folder with ``config.json``,
 tokenizer files and weights (never downloaded).  The constructor only checks
-that the model exists — a local folder's files, or the Hub id's config — and
-the weights load on the first reply the cache does not hold, so a run whose
+that the model exists — a local folder's files, or the Hub id's config, whose
+revision becomes part of the reply cache's key — and the weights (of that
+revision) load on the first reply the cache does not hold, so a run whose
 replies are all cached never loads them.  A model that cannot be found is a
-``SubmissionError`` naming it; weights that then fail to load stop the run
-(``ModelUnavailable``).
+one-line ``SubmissionError`` naming it; weights that then fail to load stop the
+run (``ModelUnavailable``).
 
 Device and dtype: ``auto`` picks CUDA, then Apple's MPS, then the CPU, and
 bfloat16 on a GPU that supports it (float16 on another GPU, float32 on the
@@ -22,8 +24,11 @@ batch with the same requests gives the same replies.
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +47,19 @@ _TOKENIZER = ("tokenizer.json", "tokenizer.model", "vocab.json", "tokenizer_conf
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextmanager
+def _quiet_hub() -> Iterator[None]:
+    """Hold back ``huggingface_hub``'s warning per retry of an unreachable Hub (the
+    failure, if it comes, is reported in one line by the caller)."""
+    hub = logging.getLogger("huggingface_hub")
+    level = hub.level
+    hub.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        hub.setLevel(level)
 
 
 def _digest(folder: Path) -> str:
@@ -82,12 +100,15 @@ class HfBackend:
                 raise SubmissionError(f"llm: no model weights in {folder} (expected "
                                       "*.safetensors or pytorch_model*.bin)")
             self.source = str(folder.resolve())
+            self._revision: str | None = None
             self._identity = {"backend": "hf", "model": self.source,
                               "files": _digest(folder)}
         else:
             self.source = options.model
-            self._check_hub(options.model)
+            self._revision = self._check_hub(options.model)
             self._identity = {"backend": "hf", "model": options.model}
+            if self._revision:  # a new upload of the model is a different model
+                self._identity["revision"] = self._revision
         self._model: Any = None
         self._tokenizer: Any = None
         self._device = ""
@@ -97,19 +118,32 @@ class HfBackend:
         self.calls = 0  # batches generated (the tests count them)
 
     @staticmethod
-    def _check_hub(model_id: str) -> None:
-        """A Hub id must at least resolve to a config (from the cache, or downloaded)."""
+    def _check_hub(model_id: str) -> str | None:
+        """A Hub id must at least resolve to a config: from the Hub cache first (no
+        network), else downloaded.  Returns the Hub revision (commit) when known.
+
+        ``huggingface_hub`` logs a warning per retry of an unreachable Hub; those
+        lines are held back, so a missing model stays one line."""
         if model_id.startswith((".", "/", "~")) or model_id.count("/") > 1:
             raise SubmissionError(f"llm: no model folder at {model_id}")
         from transformers import AutoConfig
 
         try:
-            AutoConfig.from_pretrained(model_id)
-        except (OSError, ValueError) as exc:
-            raise SubmissionError(
-                f"llm: cannot find model {model_id!r}: it is not a local folder, and the "
-                f"Hugging Face Hub does not have it or cannot be reached "
-                f"({_first_line(exc)})") from None
+            AutoConfig.from_pretrained(model_id, local_files_only=True)
+        except (OSError, ValueError):
+            try:
+                with _quiet_hub():
+                    AutoConfig.from_pretrained(model_id)
+            except (OSError, ValueError) as exc:
+                raise SubmissionError(
+                    f"llm: cannot find model {model_id!r}: it is not a local folder, it is "
+                    f"not in the Hugging Face cache, and the Hub does not have it or cannot "
+                    f"be reached ({_first_line(exc)})") from None
+        from huggingface_hub import try_to_load_from_cache
+
+        path = try_to_load_from_cache(model_id, "config.json")  # where the config came from
+        found = re.search(r"/snapshots/([0-9a-f]{40})/", path) if isinstance(path, str) else None
+        return found.group(1) if found else None
 
     def identity(self) -> dict[str, Any]:
         return dict(self._identity)
@@ -145,11 +179,23 @@ class HfBackend:
 
             hf_logging.disable_progress_bar()
             device, dtype = self._pick()
+            pin = {"revision": self._revision} if self._revision else {}
+
+            def fetch(cached_only: bool) -> tuple[Any, Any]:
+                tok = AutoTokenizer.from_pretrained(self.source, local_files_only=cached_only,
+                                                    **pin)
+                lm = AutoModelForCausalLM.from_pretrained(self.source, dtype=dtype,
+                                                          local_files_only=cached_only, **pin)
+                return tok, lm
+
             try:
-                tokenizer = AutoTokenizer.from_pretrained(self.source,
-                                                          local_files_only=self.local)
-                model = AutoModelForCausalLM.from_pretrained(
-                    self.source, dtype=dtype, local_files_only=self.local)
+                try:  # a folder, or a Hub model the cache holds: no network
+                    tokenizer, model = fetch(True)
+                except OSError:
+                    if self.local:
+                        raise
+                    with _quiet_hub():  # the revision checked above, downloaded
+                        tokenizer, model = fetch(False)
                 model = model.to(device).eval()
             except (OSError, ValueError, RuntimeError) as exc:
                 raise ModelUnavailable(f"llm: cannot load model {self.options.model!r}: "
