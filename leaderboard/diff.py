@@ -19,7 +19,7 @@ from benchmark.scoring import match_objects, padded_iou
 from benchmark.tasks import Box, PlacedObject, Task
 
 __all__ = ["FRAME_H", "FRAME_W", "LABEL_SIZE", "PLACED_WITHIN", "DiffView", "ExtraObject",
-           "ObjectRow", "Point", "Rect", "diff_view", "failure_reason"]
+           "Labels", "ObjectRow", "Point", "Rect", "diff_view", "failure_reason"]
 
 #: manim's default frame in scene units (DESIGN.md §2: 14.222… × 8, centred, y up)
 FRAME_W = 8.0 * 16 / 9
@@ -82,6 +82,8 @@ class ObjectRow:
     pred: MeasuredObject | None = None
     pred_rect: Rect | None = None
     ghost: Rect | None = None  # the reference box drawn in the submission's panel
+    ref_label: Point | None = None  # where the numbers go (see ``Labels``)
+    pred_label: Point | None = None
     iou: float | None = None
     centre_error: float | None = None
 
@@ -99,6 +101,7 @@ class ExtraObject:
     content: str
     visible: bool
     rect: Rect
+    label: Point | None = None
 
 
 @dataclass
@@ -128,6 +131,26 @@ def _centre_distance(a: Box, b: Box) -> float:
     return math.hypot(ax - bx, ay - by)
 
 
+class Labels:
+    """Places box numbers at ``Rect.label``, moved right past any number already there.
+
+    Boxes that share a corner (an axes and its graph) would otherwise print
+    their numbers on top of each other.  One placer per SVG (the panels do not
+    overlap, so one list serves both).
+    """
+
+    def __init__(self) -> None:
+        self.placed: list[Point] = []
+
+    def __call__(self, rect: Rect) -> Point:
+        p = rect.label
+        while any(abs(p.x - q.x) < LABEL_SIZE and abs(p.y - q.y) < LABEL_SIZE
+                  for q in self.placed):
+            p = Point(round(p.x + LABEL_SIZE, 4), p.y)
+        self.placed.append(p)
+        return p
+
+
 def diff_view(task: Task | None, result: TaskResult) -> DiffView:
     """Reference and measured boxes, matched; without ``task`` only the measured ones."""
     panels = (Rect(0.0, 0.0, FRAME_W, FRAME_H), Rect(FRAME_W + GAP, 0.0, FRAME_W, FRAME_H))
@@ -137,13 +160,16 @@ def diff_view(task: Task | None, result: TaskResult) -> DiffView:
     matched = match_objects(ref, predicted) if ref else []
     given = task.given_ids if task is not None else set()
     used: set[int] = set()
+    labels = Labels()
     for i, (p, m) in enumerate(zip(ref, matched, strict=True)):
         row = ObjectRow(i + 1, p.id, p.kind, p.content, p.id in given, _rect(p.box, 0),
                         ghost=_rect(p.box, 1))
+        row.ref_label = labels(row.ref)
         if m is not None:
             used.add(m)
             o = predicted[m]
             row.pred, row.pred_rect = o, _rect(o.box, 1)
+            row.pred_label = labels(row.pred_rect)
             row.iou = padded_iou(p.box, o.box)
             row.centre_error = _centre_distance(p.box, o.box)
         view.rows.append(row)
@@ -151,7 +177,8 @@ def diff_view(task: Task | None, result: TaskResult) -> DiffView:
     for j, o in enumerate(result.objects):
         if j not in used:
             n += 1
-            view.extras.append(ExtraObject(n, o.kind, o.content, o.visible, _rect(o.box, 1)))
+            rect = _rect(o.box, 1)
+            view.extras.append(ExtraObject(n, o.kind, o.content, o.visible, rect, labels(rect)))
     return view
 
 

@@ -223,6 +223,14 @@ def test_box_numbers_sit_outside_their_boxes_where_the_panel_has_room():
     assert top.y < whole.label.y <= whole.y + LABEL_SIZE
 
 
+def test_numbers_of_boxes_sharing_a_corner_do_not_overprint():
+    from leaderboard.diff import LABEL_SIZE, Labels, Rect
+
+    labels = Labels()
+    axes, graph = labels(Rect(2.0, 3.0, 4.0, 3.0)), labels(Rect(2.0, 3.0, 4.0, 1.0))
+    assert graph.y == axes.y and graph.x >= axes.x + LABEL_SIZE
+
+
 def test_failed_render_matches_nothing():
     measured = [MeasuredObject("shape", "Circle", Box(-3, -1, -1, 1))]
     view = diff_view(two_object_task(), result("runtime_error", measured))
