@@ -35,7 +35,9 @@ RUBRIC = """\
 
 LABELS = ("unusable", "poor", "acceptable", "good", "excellent")
 
-# Keyboard shortcuts: click the matching visible button unless the rater is typing.
+# Keyboard shortcuts: click the matching visible button unless the rater is typing.  A
+# rating key is ignored while the item's frames are still loading: the prompt changes at
+# once, the images a moment later, and a quick key would rate a frame not yet seen.
 HEAD = """
 <script>
 document.addEventListener("keydown", (e) => {
@@ -46,6 +48,11 @@ document.addEventListener("keydown", (e) => {
                "s": "skip", "S": "skip", "u": "undo", "U": "undo"};
   const id = ids[e.key];
   if (!id) return;
+  const frames = document.querySelectorAll("#frame img, #reference img");
+  if (id.startsWith("rate-") && [...frames].some((i) => !i.complete)) {
+    e.preventDefault();
+    return;
+  }
   const b = document.getElementById(id);
   if (b && b.offsetParent !== null && !b.disabled) { e.preventDefault(); b.click(); }
 });

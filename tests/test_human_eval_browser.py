@@ -1,7 +1,8 @@
 """A rater in a real browser: headless Chromium (Playwright) against the real server.
 
-Logs in, rates three items with the keyboard and the buttons, undoes one,
-and checks the rows in the database.  The page's screenshot is kept under
+Logs in, rates three items with the keyboard and the buttons (a key pressed
+while the item's frame is still on its way is ignored), undoes one, and
+checks the rows in the database.  The page's screenshot is kept under
 ``test-artifacts/human_eval/`` (git-ignored).
 """
 
@@ -33,6 +34,19 @@ def wait_rated(page, n: int) -> None:
         f"document.querySelector('#he-progress')?.dataset.rated === '{n}'", timeout=30_000)
 
 
+def frame_src(page) -> str:
+    return page.eval_on_selector("#frame img", "i => i.src")
+
+
+def wait_frame_loaded(page, before: str) -> None:
+    """Until the next item's frame has replaced ``before`` and loaded (it comes after the
+    prompt; two items in a row are never of one task, so never the same frame)."""
+    page.wait_for_function(
+        "before => { const i = document.querySelector('#frame img');"
+        " return i && i.src !== before && i.complete && i.naturalWidth > 0; }",
+        arg=before, timeout=30_000)
+
+
 def test_a_rater_rates_with_keys_and_buttons_in_chromium(tmp_path_factory, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -52,15 +66,33 @@ def test_a_rater_rates_with_keys_and_buttons_in_chromium(tmp_path_factory, tmp_p
             assert page.locator("#reference img").count() == 1  # --reference: side by side
 
             page.locator("h2").first.click()  # focus leaves the text box
+            before = frame_src(page)
             page.keyboard.press("4")
             wait_rated(page, 1)
+            wait_frame_loaded(page, before)
             shown.append(page.get_attribute("#he-prompt", "data-item"))
+
+            held: list = []  # the third item's frames are held back in transit
+            page.route("**/image.png", lambda route: held.append(route))
+            before = frame_src(page)
             page.click("#rate-2")
             wait_rated(page, 2)
             shown.append(page.get_attribute("#he-prompt", "data-item"))
+            page.wait_for_function(f"() => document.querySelector('#frame img').src !== "
+                                   f"{before!r}")
+            page.keyboard.press("5")  # a frame not yet seen cannot be rated by key
+            page.wait_for_timeout(1000)
+            assert page.get_attribute("#he-progress", "data-rated") == "2"
+            assert held  # the frames were really held back
+            for route in held:
+                route.continue_()
+            page.unroute("**/image.png")
+            wait_frame_loaded(page, before)
+            before = frame_src(page)
             page.keyboard.press("5")
             wait_rated(page, 3)
             assert "Saved 5" in page.inner_text("#status")
+            wait_frame_loaded(page, before)  # the screenshot shows one item, not two halves
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             shot = ARTIFACTS / "rating-page.png"
             page.screenshot(path=str(shot), full_page=True)
