@@ -1,6 +1,9 @@
 """``python -m jepa_model``: train the JEPA layout model.
 
     python -m jepa_model train --config jepa_model/configs/tiny.yaml [--out DIR] [--resume DIR]
+                               [--data PACK] [--time-budget SECONDS]
+    python -m jepa_model pack --config jepa_model/configs/base.yaml --out PACK
+    python -m jepa_model probe --checkpoint DIR
 """
 
 from __future__ import annotations
@@ -29,6 +32,21 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--max-steps", type=int, default=None, metavar="N",
                    help="stop after N optimiser steps (for a quick check)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--data", type=Path, default=None, metavar="PACK",
+                   help="train from a training pack made by `pack` (no text encoder or "
+                        "featurising needed here) instead of the config's data section")
+    t.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                   help="fit the schedule to this many seconds of training: after a few "
+                        "timed steps the number of steps is fixed (and recorded for --resume)")
+    k = sub.add_parser(
+        "pack", help="featurise a config's training and validation scenes into a folder",
+        description="Featurise the config's training scenes (and the synthetic val scenes "
+                    "used for validation) into a self-contained folder — float16 "
+                    "embeddings, compressed, with the held-out guard hashes — that "
+                    "`train --data` reads on a machine without the text encoder.")
+    k.add_argument("--config", type=Path, required=True, help="YAML config (its data section)")
+    k.add_argument("--out", type=Path, required=True, metavar="DIR", help="the pack folder")
+    k.add_argument("--val-scenes", type=int, default=200, metavar="N")
     pr = sub.add_parser(
         "probe", help="linear probe: is object position linearly present in the latents?",
         description="Encode synthetic scenes with every free object masked, fit a ridge "
@@ -55,18 +73,35 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "pack":
+        from jepa_model.pack import write_pack
+
+        if args.val_scenes < 1:
+            print("error: --val-scenes must be at least 1", file=sys.stderr)
+            return 2
+        m = write_pack(cfg, args.out, args.val_scenes,
+                       log=lambda m: print(m, file=sys.stderr, flush=True))
+        size = sum(f.stat().st_size for f in args.out.iterdir()) / 1e6
+        print(f"pack {args.out}: {m['counts']['train']} training and {m['counts']['val']} "
+              f"validation scenes, {size:.1f} MB")
+        return 0
     if args.command == "train":
+        from jepa_model.pack import PackError
         from jepa_model.train import train
 
         if args.max_steps is not None and args.max_steps < 1:
             print("error: --max-steps must be at least 1", file=sys.stderr)
             return 2
+        if args.time_budget is not None and args.time_budget <= 0:
+            print("error: --time-budget must be positive", file=sys.stderr)
+            return 2
         out = args.out or args.resume or Path(cfg.run.out_dir)
         try:
             result = train(cfg, out, args.resume, progress=not args.no_progress,
-                           max_steps=args.max_steps,
+                           max_steps=args.max_steps, pack=args.data,
+                           time_budget=args.time_budget,
                            log=lambda m: print(m, file=sys.stderr, flush=True))
-        except (CheckpointError, ValueError, FileNotFoundError) as exc:
+        except (CheckpointError, PackError, ValueError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         final = ", ".join(f"{k} {v:.4f}" for k, v in sorted(result.final.items()))

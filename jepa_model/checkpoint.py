@@ -5,7 +5,8 @@ Layout of a checkpoint directory::
     model.safetensors  every tensor of the model: context encoder (tokenizer, image branch,
                        transformer), predictor, layout head and the EMA target encoder
     config.yaml        the resolved :class:`~jepa_model.config.Config` (every default written out)
-    state.json         format version, step, parameter counts, metrics, sha256 of the weights
+    state.json         format version, step, parameter counts, metrics, sha256 of the weights;
+                       from training also the text encoder's id and the schedule's length
     optim.pt           optional optimiser state for resuming (tensors only, loaded weights_only)
 
 safetensors rather than pickle: loading a checkpoint must not run code.  Every way a checkpoint
@@ -66,9 +67,11 @@ def _replace_atomically(path: Path, write: Any) -> None:
 
 def save_checkpoint(directory: str | Path, model: JEPA, config: Config, step: int,
                     metrics: Mapping[str, float] | None = None,
-                    optimizer: torch.optim.Optimizer | None = None) -> Path:
+                    optimizer: torch.optim.Optimizer | None = None,
+                    extra: Mapping[str, Any] | None = None) -> Path:
     """Write ``model`` (a :class:`JEPA`, possibly wrapped by ``torch.compile``) and its config
-    to ``directory``; returns the directory."""
+    to ``directory``; returns the directory.  ``extra``: more JSON fields for ``state.json``
+    (training writes ``encoder_id`` and ``total_steps``)."""
     model = getattr(model, "_orig_mod", model)
     if model.cfg != config.model:
         raise ValueError("save_checkpoint: config.model is not the config the model was built "
@@ -83,6 +86,7 @@ def save_checkpoint(directory: str | Path, model: JEPA, config: Config, step: in
     if optimizer is not None:
         _replace_atomically(out / OPTIM_FILE, lambda p: torch.save(optimizer.state_dict(), p))
     state = {
+        **dict(extra or {}),
         "format_version": FORMAT_VERSION,
         "step": int(step),
         "parameters": model.num_parameters(),

@@ -195,6 +195,9 @@ class RunConfig:
     out_dir: str = "runs/jepa"
     log_every: int = 50
     eval_every: int = 500
+    #: also write metrics.csv's rows as TensorBoard scalars under <out>/tensorboard (needs the
+    #: tensorboard package)
+    tensorboard: bool = False
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,8 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = ["BATCH_KEYS", "AugmentConfig", "DataConfig", "LeakageError", "TrainingData",
-           "check_no_leak", "collate", "heldout_hashes", "load_scenes", "save_scenes"]
+           "check_no_leak", "check_stored", "collate", "heldout_hashes", "load_scenes",
+           "save_scenes"]
 
 BATCH_KEYS = ("kind", "content", "size", "size_known", "box", "valid", "given", "mask",
               "prompt", "place", "rel", "family", "anchor")
@@ -113,11 +114,24 @@ def check_no_leak(tasks: Sequence[Task], heldout: dict[str, str] | None = None) 
                                    f"{heldout[h]}; it must not be trained on")
 
 
+def check_stored(scenes: Sequence[SceneArrays], hashes: Sequence[list[str]],
+                 heldout: dict[str, str], where: Path) -> None:
+    """The guard for scenes read back from disk (a cache block or a pack), by their hashes."""
+    for s, hs in zip(scenes, hashes, strict=True):
+        for h in hs:
+            if h in heldout:
+                raise LeakageError(f"stored training task {s.task_id} ({where}) has the "
+                                   f"same inputs or layout as {heldout[h]}")
+
+
 # --- disk cache of featurised scenes -------------------------------------------------------
 
-def save_scenes(path: Path, scenes: Sequence[SceneArrays], hashes: Sequence[list[str]]
-                ) -> Path:
-    """Write scenes (and their tasks' guard hashes) as one ``.npz``, atomically."""
+def save_scenes(path: Path, scenes: Sequence[SceneArrays], hashes: Sequence[list[str]],
+                compact: bool = False) -> Path:
+    """Write scenes (and their tasks' guard hashes) as one ``.npz``, atomically.
+
+    ``compact``: embeddings as float16 in a compressed archive (a training pack that travels
+    to another machine; :func:`load_scenes` reads both back as float32)."""
     offsets = np.cumsum([0] + [s.n for s in scenes]).astype(np.int64)
     rows: dict[bytes, int] = {}
     content_index = np.array([rows.setdefault(r.tobytes(), len(rows))
@@ -145,10 +159,13 @@ def save_scenes(path: Path, scenes: Sequence[SceneArrays], hashes: Sequence[list
                 if scenes else np.zeros((0,), np.int64)),
         "family": np.array([s.family for s in scenes], np.int64),
     }
+    if compact:
+        arrays["content_table"] = arrays["content_table"].astype(np.float16)
+        arrays["prompt"] = arrays["prompt"].astype(np.float16)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as f:
-        np.savez(f, **arrays)
+        (np.savez_compressed if compact else np.savez)(f, **arrays)
     tmp.replace(path)
     return path
 
@@ -157,7 +174,8 @@ def load_scenes(path: Path) -> tuple[list[SceneArrays], list[list[str]]]:
     """Scenes and guard hashes written by ``save_scenes``."""
     with np.load(path, allow_pickle=False) as z:
         a = {k: z[k] for k in z.files}
-    o, table = a["offsets"], a["content_table"]
+    o, table = a["offsets"], a["content_table"].astype(np.float32)
+    prompts = a["prompt"].astype(np.float32)
     ro = np.cumsum([0] + [(int(o[i + 1]) - int(o[i])) ** 2 for i in range(len(o) - 1)])
     scenes = []
     for i in range(len(o) - 1):
@@ -166,7 +184,7 @@ def load_scenes(path: Path) -> tuple[list[SceneArrays], list[list[str]]]:
         scenes.append(SceneArrays(
             kind=a["kind"][s], content=table[a["content_index"][s]], size=a["size"][s],
             size_known=a["size_known"][s], box=a["box"][s], box_known=a["box_known"][s],
-            given=a["given"][s], prompt=a["prompt"][i], task_id=str(a["task_id"][i]),
+            given=a["given"][s], prompt=prompts[i], task_id=str(a["task_id"][i]),
             object_ids=[str(x) for x in a["object_id"][s]], place=a["place"][s],
             rel=a["rel"][int(ro[i]):int(ro[i + 1])].reshape(k, k), family=int(a["family"][i])))
     return scenes, [str(h).split("|") for h in a["hashes"]]
@@ -189,9 +207,11 @@ def _sizes_digest() -> str:
 class TrainingData:
     """Featurised training scenes (complete layouts only), guarded against held-out tasks."""
 
-    def __init__(self, scenes: list[SceneArrays], counts: dict[str, int]) -> None:
+    def __init__(self, scenes: list[SceneArrays], counts: dict[str, int],
+                 hashes: list[list[str]] | None = None) -> None:
         self.scenes = scenes
         self.counts = counts  # scenes per source, and "dropped" (incomplete layouts)
+        self.hashes = hashes  # each scene's task guard hashes, when known
 
     def __len__(self) -> int:
         return len(self.scenes)
@@ -207,13 +227,15 @@ class TrainingData:
                    heldout: dict[str, str] | None = None) -> TrainingData:
         """Any tasks (after the guard), uncached."""
         check_no_leak(tasks, heldout)
-        return cls._complete(featurizer.scenes(tasks), {"tasks": len(tasks)})
+        return cls._complete(featurizer.scenes(tasks), {"tasks": len(tasks)},
+                             [_hashes(t) for t in tasks])
 
     @classmethod
-    def _complete(cls, scenes: list[SceneArrays], counts: dict[str, int]) -> TrainingData:
-        kept = [s for s in scenes if bool(s.box_known.all())]
-        counts["dropped"] = counts.get("dropped", 0) + len(scenes) - len(kept)
-        return cls(kept, counts)
+    def _complete(cls, scenes: list[SceneArrays], counts: dict[str, int],
+                  hashes: list[list[str]]) -> TrainingData:
+        keep = [i for i, s in enumerate(scenes) if bool(s.box_known.all())]
+        counts["dropped"] = counts.get("dropped", 0) + len(scenes) - len(keep)
+        return cls([scenes[i] for i in keep], counts, [hashes[i] for i in keep])
 
     @classmethod
     def build(cls, featurizer: Featurizer, config: DataConfig | None = None,
@@ -228,6 +250,7 @@ class TrainingData:
                 ) / featurizer.encoder.id
         tag = f"f{FEATURES_VERSION}-s{_sizes_digest()}"
         scenes: list[SceneArrays] = []
+        hashes: list[list[str]] = []
         lo, hi, blk = config.synthetic_start, config.synthetic_start + config.synthetic_n, \
             config.block
         for a in range(lo - lo % blk, hi, blk):
@@ -236,16 +259,18 @@ class TrainingData:
             def make(a: int = a) -> list[Task]:
                 return list(generate_tasks("train", a, blk))
 
-            got = _cached(path, make, featurizer, heldout, log)
+            got, hs = _cached(path, make, featurizer, heldout, log)
             scenes.extend(got[max(lo - a, 0):hi - a])
+            hashes.extend(hs[max(lo - a, 0):hi - a])
         counts = {"synthetic": len(scenes)}
         if config.threeb1b_dev and THREEB1B.size("dev"):
             suite = THREEB1B.load("dev")
             path = root / f"3b1b-dev-{suite.hash}-{tag}.npz"
-            got = _cached(path, lambda: suite.tasks, featurizer, heldout, log)
+            got, hs = _cached(path, lambda: suite.tasks, featurizer, heldout, log)
             counts["3b1b"] = len(got)
             scenes.extend(got)
-        return cls._complete(scenes, counts)
+            hashes.extend(hs)
+        return cls._complete(scenes, counts, hashes)
 
     def batches(self, batch_size: int, rng: np.random.Generator,
                 augment: AugmentConfig | None = None, mask_min: int = 1,
@@ -260,23 +285,22 @@ class TrainingData:
 
 
 def _cached(path: Path, tasks: Callable[[], list[Task]], featurizer: Featurizer,
-            heldout: dict[str, str], log: Callable[[str], None] | None) -> list[SceneArrays]:
-    """Scenes from ``path``, or featurised from ``tasks()`` and written there; guarded."""
+            heldout: dict[str, str], log: Callable[[str], None] | None
+            ) -> tuple[list[SceneArrays], list[list[str]]]:
+    """Scenes (and guard hashes) from ``path``, or featurised from ``tasks()`` and written
+    there; guarded."""
     if path.is_file():
         scenes, hashes = load_scenes(path)
-        for s, hs in zip(scenes, hashes, strict=True):
-            for h in hs:
-                if h in heldout:
-                    raise LeakageError(f"cached training task {s.task_id} ({path}) has the "
-                                       f"same inputs or layout as {heldout[h]}")
-        return scenes
+        check_stored(scenes, hashes, heldout, path)
+        return scenes, hashes
     todo = tasks()
     check_no_leak(todo, heldout)
     if log is not None:
         log(f"featurising {len(todo)} tasks → {path.name}")
     scenes = featurizer.scenes(todo)
-    save_scenes(path, scenes, [_hashes(t) for t in todo])
-    return scenes
+    hashes = [_hashes(t) for t in todo]
+    save_scenes(path, scenes, hashes)
+    return scenes, hashes
 
 
 # --- batches -------------------------------------------------------------------------------

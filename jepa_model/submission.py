@@ -33,13 +33,17 @@ class JepaPredictor:
     def __init__(self, checkpoint: Path) -> None:
         import torch
 
-        from jepa_model.checkpoint import load_checkpoint
+        from jepa_model.checkpoint import CheckpointError, load_checkpoint
         from jepa_model.features import Featurizer
         from jepa_model.text import EmbeddingCache, TextEncoder
 
         self.model, self.config, self.state = load_checkpoint(checkpoint)
         self.model.eval()
         encoder = TextEncoder.load(self.config.data.text_encoder)
+        trained_with = self.state.get("encoder_id")
+        if trained_with and trained_with != encoder.id:
+            raise CheckpointError(f"{checkpoint}: trained with text encoder {trained_with}, "
+                                  f"but data.text_encoder loads {encoder.id}")
         self.featurizer = Featurizer(encoder, EmbeddingCache(encoder))
         self.torch = torch
         self.lock = threading.Lock()
@@ -89,21 +93,38 @@ def _predictor(path: Path) -> JepaPredictor:
         return _LOADED[key]
 
 
+def _llm_args_help() -> dict[str, str]:
+    from jepa_model.codegen import LLM_ARGS
+
+    return {f"llm_{k}": f"codegen=llm: the llm submission's {k}" for k in LLM_ARGS}
+
+
 class Jepa(Submission):
     name = "jepa"
     args_help: ClassVar[dict[str, str]] = {
         "checkpoint": f"checkpoint folder (default: the shipped {DEFAULT_CHECKPOINT.name})",
-        "codegen": "who writes the code around the predicted layout: compose (default)",
+        "codegen": "who writes the code around the predicted layout: compose (default: the "
+                   "shared composer) or llm (the llm submission, with the layout as "
+                   "constraints in its prompt; its options as llm_<name>, e.g. "
+                   "llm_backend=openai llm_base_url=… llm_model=…)",
         "scale": "auto (default): rescale an object only when its predicted size differs "
                  "from its natural size by more than 15%; 1: always; 0: never (centre only)",
+        **_llm_args_help(),
     }
 
     def __init__(self, **args: str) -> None:
         super().__init__(**args)
         codegen = self.args.get("codegen", "compose")
-        if codegen != "compose":
-            raise SubmissionError(f"jepa: codegen={codegen!r} is not available (accepted: "
-                                  "compose; 'llm' needs the llm submission)")
+        if codegen not in ("compose", "llm"):
+            raise SubmissionError(f"jepa: codegen must be compose or llm, got {codegen!r}")
+        llm_args = {k[4:]: v for k, v in self.args.items() if k.startswith("llm_")}
+        if llm_args and codegen != "llm":
+            raise SubmissionError(f"jepa: llm_{next(iter(llm_args))} needs codegen=llm")
+        self.writer = None
+        if codegen == "llm":
+            from jepa_model.codegen import LayoutLlm
+
+            self.writer = LayoutLlm(**llm_args)
         self.checkpoint = Path(self.args.get("checkpoint", DEFAULT_CHECKPOINT))
         self.scale = self.args.get("scale", "auto")
         if self.scale not in ("auto", "0", "1"):
@@ -114,6 +135,11 @@ class Jepa(Submission):
         t0 = time.perf_counter()
         boxes, natural = self.predictor.layout(task)
         t1 = time.perf_counter()
+        if self.writer is not None:
+            gen = self.writer.write(task, boxes)
+            gen.meta.update(checkpoint=str(self.checkpoint), codegen="llm",
+                            layout_ms=round(1000 * (t1 - t0), 2))
+            return gen
         placements = {oid: (Placement(cx, cy, w, h) if self._rescale(w, h, natural.get(oid))
                             else Placement(cx, cy))
                       for oid, (cx, cy, w, h) in boxes.items()}

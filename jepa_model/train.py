@@ -21,7 +21,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,13 @@ from jepa_model.checkpoint import load_checkpoint, load_optimizer_state, save_ch
 from jepa_model.config import Config
 from jepa_model.model import JEPA, momentum_schedule, parameter_groups
 
-__all__ = ["TrainResult", "box_iou", "evaluate", "lr_at", "train"]
+__all__ = ["CALIBRATION_STEPS", "TrainResult", "box_iou", "evaluate", "featurizer_for",
+           "lr_at", "train", "validation_batches"]
+
+CALIBRATION_STEPS = 60
+"""With a time budget: steps after which the schedule's length is fixed from the speed seen."""
+CALIBRATION_WARM = 20
+"""... of which the first are not timed (compilation, allocator warm-up)."""
 
 LOG_FIELDS = ("step", "epoch", "lr", "momentum", "loss", "loss_latent", "loss_box",
               "loss_kind", "loss_place", "samples_per_s", "val_loss_box", "val_miou")
@@ -114,11 +120,17 @@ def evaluate(model: JEPA, batches: list[dict[str, torch.Tensor]],
 
 def _validation(cfg: Config, featurizer: Any, n: int = 200) -> list[dict[str, torch.Tensor]]:
     from benchmark.suites import load_suite
+
+    return validation_batches(featurizer.scenes(load_suite("synthetic", "val", limit=n).tasks),
+                              cfg.optim.batch_size)
+
+
+def validation_batches(scenes: list[Any], bs: int) -> list[dict[str, torch.Tensor]]:
+    """Inference batches of ``scenes`` (every free object masked, boxes hidden) carrying the
+    true boxes as ``target_box``."""
     from jepa_model.data import collate
 
-    scenes = featurizer.scenes(load_suite("synthetic", "val", limit=n).tasks)
     rng = np.random.default_rng(0)
-    bs = cfg.optim.batch_size
     out = []
     for i in range(0, len(scenes), bs):
         part = scenes[i:i + bs]
@@ -130,7 +142,9 @@ def _validation(cfg: Config, featurizer: Any, n: int = 200) -> list[dict[str, to
     return out
 
 
-def _featurizer(cfg: Config) -> Any:
+def featurizer_for(cfg: Config) -> Any:
+    """The featurizer of ``cfg.data.text_encoder`` with its embedding cache; checks that the
+    encoder's dimension is ``model.text_dim``."""
     from jepa_model.features import Featurizer
     from jepa_model.text import EmbeddingCache, TextEncoder
 
@@ -143,11 +157,17 @@ def _featurizer(cfg: Config) -> Any:
 
 def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool = True,
           log: Callable[[str], Any] = print, max_steps: int | None = None,
-          stop_at: int | None = None) -> TrainResult:
+          stop_at: int | None = None, pack: Path | None = None,
+          time_budget: float | None = None) -> TrainResult:
     """Train ``cfg`` into ``out`` (or continue the checkpoint in ``resume``).
 
     ``max_steps`` shortens the whole schedule; ``stop_at`` stops early (with a checkpoint)
     inside the planned schedule, as an interruption would — ``--resume`` then continues it.
+    ``pack``: train from a training pack (:mod:`jepa_model.pack`) instead of featurising here.
+    ``time_budget``: seconds for the optimisation loop; after :data:`CALIBRATION_STEPS` steps
+    the schedule is shortened to the steps that fit (fixed from then on and recorded in the
+    checkpoint, so a resume continues the same schedule).  The first steps are warm-up, whose
+    learning rate does not depend on the schedule's length.
     """
     from jepa_model.data import TrainingData
 
@@ -162,14 +182,25 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             torch.cuda.set_device(device)
     _seed(cfg.run.seed)
-    featurizer = _featurizer(cfg)
-    data = TrainingData.build(featurizer, cfg.data, log=log if rank == 0 else None)
-    val = _validation(cfg, featurizer)
+    if pack is not None:
+        from jepa_model.pack import read_pack
+
+        packed = read_pack(pack)
+        if packed.dim != cfg.model.text_dim:
+            raise ValueError(f"model.text_dim is {cfg.model.text_dim} but the pack {pack} "
+                             f"holds {packed.dim}-dimensional embeddings")
+        data, encoder_id = packed.train, packed.encoder_id
+        val = validation_batches(packed.val, cfg.optim.batch_size)
+        log(f"pack {pack}: {len(data)} training scenes, {len(packed.val)} validation scenes")
+    else:
+        featurizer = featurizer_for(cfg)
+        data = TrainingData.build(featurizer, cfg.data, log=log if rank == 0 else None)
+        val = _validation(cfg, featurizer)
+        encoder_id = featurizer.encoder.id
     steps_per_epoch = max(1, len(data) // cfg.optim.batch_size)
     total = cfg.optim.max_steps or cfg.optim.epochs * steps_per_epoch
     if max_steps is not None:
         total = min(total, max_steps)
-    end = min(total, stop_at) if stop_at is not None else total
 
     model = JEPA(cfg.model).to(device)
     optimizer = torch.optim.AdamW(parameter_groups(model, cfg.optim.weight_decay),
@@ -180,7 +211,11 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
         model.load_state_dict(loaded.state_dict())
         load_optimizer_state(resume, optimizer, map_location=device)
         step = int(state.get("step", 0))
+        if state.get("total_steps"):
+            total = int(state["total_steps"])  # the schedule the run was started with
+            time_budget = None
         log(f"resumed from {resume} at step {step}")
+    end = min(total, stop_at) if stop_at is not None else total
     runner: torch.nn.Module = model
     if cfg.run.compile:
         runner = torch.compile(model)  # type: ignore[assignment]
@@ -191,6 +226,7 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
                 if cfg.run.precision == "bf16" else torch.autocast(device.type, enabled=False))
 
     out.mkdir(parents=True, exist_ok=True)
+    board = _tensorboard(out) if cfg.run.tensorboard and rank == 0 else None
     log_path = out / "metrics.csv"
     new_log = not (resume and log_path.is_file())
     log_file = open(log_path, "a" if not new_log else "w", newline="")
@@ -206,13 +242,18 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
         bar = tqdm(total=total, initial=step, desc="train", unit="step", dynamic_ncols=True)
     t0, seen, last = time.perf_counter(), 0, {}
     final: dict[str, float] = {}
+    extra = {"encoder_id": encoder_id, "total_steps": total}
+    warm_at = step + CALIBRATION_WARM if time_budget is not None else None
+    calibrate_at = step + CALIBRATION_STEPS if time_budget is not None else None
+    t_cal = t0
     model.train()
     try:
         while step < end:
             epoch = step // steps_per_epoch
             rng = np.random.default_rng([cfg.run.seed, epoch])
-            for i, batch in enumerate(data.batches(cfg.optim.batch_size, rng, cfg.data.augment,
-                                                   cfg.data.mask_min, cfg.data.mask_max)):
+            batches = data.batches(cfg.optim.batch_size, rng, cfg.data.augment,
+                                   cfg.data.mask_min, cfg.data.mask_max)
+            for i, batch in enumerate(_prefetch(batches, device)):
                 if i < step % steps_per_epoch or step >= end:
                     continue  # batches before the resume point (same rng, skipped)
                 if world > 1:
@@ -231,27 +272,105 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
                 model.ema_update(momentum)
                 step += 1
                 seen += int(batch["valid"].shape[0])
-                last = {k: float(outputs[k].detach()) for k in ("loss", "loss_latent", "loss_box",
-                                                       "loss_kind", "loss_place")}
+                if step == warm_at:
+                    t_cal = time.perf_counter()  # compilation and first steps are behind us
+                if step == calibrate_at:
+                    assert time_budget is not None
+                    now = time.perf_counter()
+                    rate = (CALIBRATION_STEPS - CALIBRATION_WARM) / max(now - t_cal, 1e-9)
+                    fits = step + int(0.95 * rate * max(time_budget - (now - t0), 0.0))
+                    if fits < total:
+                        total = max(fits, step + 1)
+                        end = min(total, stop_at) if stop_at is not None else total
+                    extra["total_steps"] = total
+                    if bar is not None:
+                        bar.total = total
+                        bar.refresh()
+                    log(f"time budget {time_budget:.0f} s: {rate:.1f} steps/s → "
+                        f"{total} steps in all")
+                at_eval = step % cfg.run.eval_every == 0 or step in (total, end)
+                at_log = step % cfg.run.log_every == 0 or at_eval
                 rate = seen / max(time.perf_counter() - t0, 1e-9)
+                if at_log:  # reading the losses waits for the device: only when logging
+                    last = {k: float(outputs[k].detach()) for k in
+                            ("loss", "loss_latent", "loss_box", "loss_kind", "loss_place")}
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(loss=f"{last['loss']:.4f}", box=f"{last['loss_box']:.4f}",
-                                    sps=f"{rate:.0f}")
-                at_eval = step % cfg.run.eval_every == 0 or step in (total, end)
-                if rank == 0 and (step % cfg.run.log_every == 0 or at_eval):
+                    if at_log:
+                        bar.set_postfix(loss=f"{last['loss']:.4f}",
+                                        box=f"{last['loss_box']:.4f}", sps=f"{rate:.0f}")
+                if rank == 0 and at_log:
                     row: dict[str, Any] = {"step": step, "epoch": epoch, "lr": lr,
                                            "momentum": momentum, **last,
                                            "samples_per_s": round(rate, 1)}
                     if at_eval:
                         final = evaluate(model, val, device)
                         row.update(final)
-                        save_checkpoint(out, model, cfg, step, {**last, **final}, optimizer)
+                        save_checkpoint(out, model, cfg, step, {**last, **final}, optimizer,
+                                        extra=extra)
                     writer.writerow(row)
                     log_file.flush()
+                    if board is not None:
+                        for k, v in row.items():
+                            if k not in ("step", "epoch"):
+                                board.add_scalar(k, v, step)
     finally:
         log_file.close()
+        if board is not None:
+            board.close()
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - t0
     return TrainResult(out, step, seconds, seen / max(seconds, 1e-9), {**last, **final})
+
+
+def _tensorboard(out: Path) -> Any:
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise ValueError("run.tensorboard is on but the tensorboard package is not installed "
+                         "(pip install tensorboard)") from None
+    return SummaryWriter(str(out / "tensorboard"))
+
+
+def _prefetch(batches: Iterator[dict[str, torch.Tensor]], device: torch.device,
+              depth: int = 4) -> Iterator[dict[str, torch.Tensor]]:
+    """``batches`` made ahead in a background thread (pinned for a GPU), in the same order.
+
+    Collating is NumPy work on the CPU; on a GPU it would otherwise stall every step."""
+    if device.type != "cuda":
+        yield from batches
+        return
+    import queue
+    import threading
+
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for b in batches:
+                item = {k: v.pin_memory() for k, v in b.items()}
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+            return
+        q.put(done)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

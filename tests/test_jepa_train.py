@@ -153,7 +153,9 @@ def test_unknown_checkpoint_is_a_clear_error(env, tmp_path) -> None:
     with pytest.raises(SubmissionError, match="nothere"):
         Jepa(checkpoint=str(tmp_path / "nothere"))
     with pytest.raises(SubmissionError, match="codegen"):
-        Jepa(codegen="llm")
+        Jepa(codegen="gpt")
+    with pytest.raises(SubmissionError, match="cannot find model 'Qwen/Qwen2.5-Coder-3B'"):
+        Jepa(codegen="llm")  # the llm's default model, whose weights are not here
 
 
 def test_linear_probe_reports_position_scores(trained, env, tmp_path) -> None:
