@@ -138,6 +138,52 @@ def test_killing_a_ray_worker_mid_run_loses_and_duplicates_no_task(cluster, cach
     assert len(per_task) == N and all(n == 1 for _, n in per_task)
 
 
+
+def _default_sigint() -> None:
+    """Undo an inherited "ignore SIGINT" (background jobs get one), as a terminal would."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _count(db: Path) -> int:
+    try:
+        return int(rows(db, "SELECT count(*) FROM results")[0][0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_then_resume_through_ray_records_every_task_once(cluster, cache, tmp_path):
+    db = tmp_path / "resumed" / "b.db"
+    ray_args = ("--executor", "ray", "--ray-address", cluster)
+    args = [*run_args(db, *ray_args)]
+    args[args.index("oracle")] = "random"  # a render per task: time to interrupt it
+    proc = subprocess.Popen(args, cwd=REPO, env=env(cache), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None and _count(db) < 3:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be interrupted"
+        proc.send_signal(signal.SIGINT)  # renders in flight on the cluster are cancelled
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err[-3000:]
+    ((run_id, status),) = rows(db, "SELECT run_id, status FROM runs")
+    assert status == "interrupted"
+    partial = _count(db)
+    assert 3 <= partial < N
+    resumed = last_json(subprocess.run(
+        [sys.executable, "-m", "benchmark", "run", "--resume", run_id, "--db", str(db),
+         "--json", *ray_args], cwd=REPO, env=env(cache), capture_output=True, text=True,
+        timeout=600, check=False))
+    assert resumed["run_id"] == run_id and resumed["status"] == "complete"
+    assert resumed["session"]["skipped"] == partial and resumed["statuses"] == {"ok": N}
+    per_task = rows(db, "SELECT task_id, count(*) FROM results GROUP BY task_id")
+    assert len(per_task) == N and all(n == 1 for _, n in per_task)
+
 def cli(*args: str, cache: Path, code: str = "") -> subprocess.CompletedProcess[str]:
     """The CLI in a subprocess, after ``code`` (e.g. hiding an installed package)."""
     script = f"import sys\n{code}\nfrom benchmark.cli import main\nsys.exit(main(sys.argv[1:]))"

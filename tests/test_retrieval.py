@@ -66,6 +66,19 @@ def test_generation_never_reads_the_reference():
         assert sub.generate(blind).code == sub.generate(t).code
 
 
+@pytest.mark.slow
+def test_every_synthetic_test_task_gets_code_that_compiles_without_a_fallback():
+    from benchmark.outcome import compiles
+    from benchmark.suites import load_suite
+
+    sub = Retrieval(index=INDEX)
+    tasks = load_suite("synthetic", "test").tasks
+    gens = {t.id: sub.generate(t) for t in tasks}
+    assert len(gens) == 500
+    assert [tid for tid, g in gens.items() if not compiles(g.code)] == []
+    assert [tid for tid, g in gens.items() if "fallback" in g.meta] == []  # the composer's
+
+
 # -- adapting a layout --------------------------------------------------------------------
 
 def test_objects_match_within_their_kind_by_id_first():
