@@ -178,6 +178,21 @@ def test_a_server_that_stays_down_stops_the_run_naming_it(server, suite, tmp_pat
     assert server.url in str(err.value) and "\n" not in str(err.value)
 
 
+
+def test_a_request_that_outlives_its_timeout_is_retried_then_stops_the_run(suite, tmp_path):
+    def slow(body: dict) -> str:
+        time.sleep(2)
+        return fenced(GOOD_SCENE)
+
+    with ChatServer(slow) as s:
+        sub = Llm(backend="openai", base_url=s.url, model=s.model, timeout="0.3",
+                  retries="1", backoff="0.01", cache="0")
+        t0 = time.monotonic()
+        with pytest.raises(ModelUnavailable, match=r"no answer within the timeout of 0\.3 s"):
+            sub.generate(suite.tasks[0])
+        assert time.monotonic() - t0 < 1.8  # neither try waited for the reply
+        assert len(s.requests) == 2  # the first try and its one retry
+
 def test_an_unreachable_server_is_one_line_naming_the_url(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/v1"
     with pytest.raises(SubmissionError, match="cannot reach the server") as err:

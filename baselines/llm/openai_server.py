@@ -122,7 +122,9 @@ class OpenAIBackend:
                 delay = o.backoff * 2 ** attempt * (1 + 0.25 * random.random())
             time.sleep(min(delay, MAX_DELAY))
         reason = _first_line(last) if last is not None else "no answer"
-        if isinstance(last, api.APIConnectionError):
+        if isinstance(last, api.APITimeoutError):
+            reason = f"no answer within the timeout of {o.timeout:g} s"
+        elif isinstance(last, api.APIConnectionError):
             reason = f"cannot reach the server ({reason})"
         raise ModelUnavailable(f"llm: {o.base_url}: {what} failed after {retries + 1} "
                                f"tries: {reason}")
