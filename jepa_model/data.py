@@ -274,14 +274,15 @@ class TrainingData:
 
     def batches(self, batch_size: int, rng: np.random.Generator,
                 augment: AugmentConfig | None = None, mask_min: int = 1,
-                mask_max: int | None = None, drop_last: bool = True
-                ) -> Iterator[dict[str, torch.Tensor]]:
+                mask_max: int | None = None, drop_last: bool = True,
+                pad_to: int | None = None) -> Iterator[dict[str, torch.Tensor]]:
         """One shuffled epoch of training batches (``collate``)."""
         order = rng.permutation(len(self.scenes))
         stop = len(order) - (len(order) % batch_size if drop_last else 0)
         for at in range(0, stop, batch_size):
             yield collate([self.scenes[i] for i in order[at:at + batch_size]], rng,
-                          mask_min=mask_min, mask_max=mask_max, train=True, augment=augment)
+                          mask_min=mask_min, mask_max=mask_max, train=True, augment=augment,
+                          pad_to=pad_to)
 
 
 def _cached(path: Path, tasks: Callable[[], list[Task]], featurizer: Featurizer,
@@ -307,8 +308,12 @@ def _cached(path: Path, tasks: Callable[[], list[Task]], featurizer: Featurizer,
 
 def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: int = 1,
             mask_max: int | None = None, train: bool = True,
-            augment: AugmentConfig | None = None) -> dict[str, torch.Tensor]:
-    """Pad scenes into one batch and choose the masked objects (format: module docstring)."""
+            augment: AugmentConfig | None = None, pad_to: int | None = None
+            ) -> dict[str, torch.Tensor]:
+    """Pad scenes into one batch and choose the masked objects (format: module docstring).
+
+    ``pad_to``: pad to at least this many objects, so every batch has the same shape (a
+    compiled model then compiles once); padding is invisible to the model."""
     import torch
 
     if not scenes:
@@ -316,7 +321,7 @@ def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: i
     if mask_min < 1 or (mask_max is not None and mask_max < mask_min):
         raise ValueError(f"collate: need 1 <= mask_min <= mask_max (got {mask_min}, "
                          f"{mask_max})")
-    b, n, e = len(scenes), max(s.n for s in scenes), scenes[0].prompt.shape[0]
+    b, n, e = len(scenes), max([s.n for s in scenes] + [pad_to or 0]), scenes[0].prompt.shape[0]
     kind = np.zeros((b, n), np.int64)
     content = np.zeros((b, n, e), np.float32)
     size = np.zeros((b, n, 2), np.float32)

@@ -37,7 +37,7 @@ from jepa_model.structure import N_RELATION_TYPES
 from jepa_model.tokens import ObjectTokenizer
 
 __all__ = ["CENTER_BOUND", "JEPA", "SIZE_BOUND", "EncoderOut", "LayoutHead", "SceneEncoder",
-           "momentum_schedule", "parameter_groups"]
+           "generalized_iou", "momentum_schedule", "parameter_groups"]
 
 CENTER_BOUND = 1.25
 """Predicted centres lie in (-1.25, 1.25) frame half-widths: in frame plus a little overhang."""
@@ -99,10 +99,29 @@ class LayoutHead(nn.Module):
         self.mlp = MLP(d_model, d_model, 4 + n_kinds)
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.mlp(self.norm(z)).float()
+        # in float32 even under bf16 autocast: bf16 would round a centre to ~0.03 scene units
+        with torch.autocast(z.device.type, enabled=False):
+            out = self.mlp(self.norm(z.float()))
         center = CENTER_BOUND * torch.tanh(out[..., :2])
         size = SIZE_BOUND * torch.sigmoid(out[..., 2:4])
         return torch.cat([center, size], dim=-1), out[..., 4:]
+
+
+_SCENE = (7.111111, 4.0, 14.222222, 8.0)  # normalised (cx, cy, w, h) → scene units
+
+
+def generalized_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Generalised IoU of normalised (cx, cy, w, h) boxes [..., 4], measured in scene units
+    (IoU minus the share of the enclosing box that neither covers); 1 for equal boxes."""
+    s = a.new_tensor(_SCENE)
+    a, b = a.float() * s, b.float() * s
+    a0, a1 = a[..., :2] - a[..., 2:] / 2, a[..., :2] + a[..., 2:] / 2
+    b0, b1 = b[..., :2] - b[..., 2:] / 2, b[..., :2] + b[..., 2:] / 2
+    inter = (torch.minimum(a1, b1) - torch.maximum(a0, b0)).clamp(min=0).prod(-1)
+    union = a[..., 2:].prod(-1) + b[..., 2:].prod(-1) - inter
+    hull = (torch.maximum(a1, b1) - torch.minimum(a0, b0)).prod(-1)
+    union, hull = union.clamp(min=1e-9), hull.clamp(min=1e-9)
+    return inter / union - (hull - union) / hull
 
 
 def momentum_schedule(step: int, total: int, start: float = 0.996, end: float = 1.0) -> float:
@@ -185,7 +204,12 @@ class JEPA(nn.Module):
         pred_box, kind_logits = self.head(z)
         # Boxes outside the mask may be garbage (even NaN): zero them before they meet a gradient.
         target_box = torch.where(mask.unsqueeze(-1), batch["box"].float(), 0.0)
-        loss_box = _masked_mean((pred_box - target_box).pow(2).mean(-1), mask)
+        if cfg.box_loss == "l1_giou":
+            per = ((pred_box - target_box).abs().mean(-1)
+                   + cfg.giou_loss_weight * (1.0 - generalized_iou(pred_box, target_box)))
+        else:
+            per = (pred_box - target_box).pow(2).mean(-1)
+        loss_box = _masked_mean(per, mask)
         kind = torch.where(mask, batch["kind"], 0).clamp(0, cfg.n_kinds - 1)
         ce = F.cross_entropy(kind_logits.flatten(0, 1), kind.flatten(), reduction="none")
         loss_kind = _masked_mean(ce.view_as(kind), mask)

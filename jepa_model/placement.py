@@ -71,7 +71,8 @@ class PlacementHead(nn.Module):
         if rel is not None:
             r = self.relation(rel.clamp(0, self.relation.num_embeddings - 1))  # [B, N, N, H]
             pair = pair + F.pad(r, (0, 0, 0, 1))
-        raw = self.out(pair).float().view(b, n, n + 1, 2, N_MODES, 3)
+        with torch.autocast(z.device.type, enabled=False):  # gaps in float32, as the boxes
+            raw = self.out(pair.float()).view(b, n, n + 1, 2, N_MODES, 3)
         ok = torch.cat([valid, torch.ones_like(valid[:, :1])], dim=1)  # anchors [B, N+1]
         ok = ok.unsqueeze(1) & ~F.pad(torch.eye(n, dtype=torch.bool, device=z.device),
                                       (0, 1)).unsqueeze(0)  # [B, N, N+1]

@@ -204,7 +204,8 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
 
     model = JEPA(cfg.model).to(device)
     optimizer = torch.optim.AdamW(parameter_groups(model, cfg.optim.weight_decay),
-                                  lr=cfg.optim.lr, betas=(0.9, 0.98))
+                                  lr=cfg.optim.lr, betas=(0.9, 0.98),
+                                  fused=device.type == "cuda")  # one kernel per step
     step = 0
     if resume is not None:
         loaded, _, state = load_checkpoint(resume, map_location=device)
@@ -218,6 +219,10 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
     end = min(total, stop_at) if stop_at is not None else total
     runner: torch.nn.Module = model
     if cfg.run.compile:
+        from torch import _dynamo
+
+        # a graph the compiler cannot handle runs eagerly instead of ending the run
+        _dynamo.config.suppress_errors = True
         runner = torch.compile(model)  # type: ignore[assignment]
     if world > 1:
         runner = torch.nn.parallel.DistributedDataParallel(
@@ -252,7 +257,8 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
             epoch = step // steps_per_epoch
             rng = np.random.default_rng([cfg.run.seed, epoch])
             batches = data.batches(cfg.optim.batch_size, rng, cfg.data.augment,
-                                   cfg.data.mask_min, cfg.data.mask_max)
+                                   cfg.data.mask_min, cfg.data.mask_max,
+                                   pad_to=cfg.data.pad_to)
             for i, batch in enumerate(_prefetch(batches, device)):
                 if i < step % steps_per_epoch or step >= end:
                     continue  # batches before the resume point (same rng, skipped)

@@ -151,3 +151,28 @@ def test_tensorboard_scalars_are_written_when_asked(micro, pack, env, tmp_path) 
     acc.Reload()
     assert [e.step for e in acc.Scalars("loss")] == [1, 2, 3, 4]
     assert [e.step for e in acc.Scalars("val_miou")] == [2, 4]
+
+
+def test_padding_batches_to_a_fixed_object_count_changes_no_prediction(pack) -> None:
+    import dataclasses
+
+    from jepa_model.data import collate
+    from jepa_model.model import JEPA
+
+    torch.manual_seed(0)
+    cfg = load_config(TINY).model
+    model = JEPA(dataclasses.replace(cfg, d_model=32, depth=1, heads=2, predictor_dim=16,
+                                     predictor_depth=1, predictor_heads=2, placement=True))
+    model.eval()
+    scenes = read_pack(pack).val[:8]
+    n = max(s.n for s in scenes)
+    plain = collate(scenes, np.random.default_rng(0), train=False)
+    padded = collate(scenes, np.random.default_rng(0), train=False, pad_to=n + 5)
+    assert padded["box"].shape[1] == n + 5
+    a, b = model.predict(plain), model.predict(padded)
+    assert torch.allclose(a, b[:, :n], atol=1e-5)
+    assert not b[:, n:].any()
+    ta = model(collate(scenes, np.random.default_rng(1), train=True))
+    tb = model(collate(scenes, np.random.default_rng(1), train=True, pad_to=n + 5))
+    for k in ("loss", "loss_box", "loss_latent", "loss_place"):
+        assert torch.allclose(ta[k], tb[k], atol=1e-5), k
