@@ -4,6 +4,8 @@
                                [--data PACK] [--time-budget SECONDS]
     python -m jepa_model pack --config jepa_model/configs/base.yaml --out PACK
     python -m jepa_model probe --checkpoint DIR
+    python -m jepa_model export --checkpoint DIR --out DIR
+    python -m jepa_model bench [--checkpoint DIR] [--tasks N]
 """
 
 from __future__ import annotations
@@ -47,6 +49,24 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--config", type=Path, required=True, help="YAML config (its data section)")
     k.add_argument("--out", type=Path, required=True, metavar="DIR", help="the pack folder")
     k.add_argument("--val-scenes", type=int, default=200, metavar="N")
+    b = sub.add_parser(
+        "bench", help="time the jepa submission per scene (layout + code), uncached and cached",
+        description="Time the jepa submission one scene at a time on the CPU: the layout "
+                    "(featurise + forward pass) and the composed code, first with an empty "
+                    "text-embedding cache (uncached), then the same tasks again (cached). "
+                    "Prints medians and 90th percentiles in milliseconds.")
+    b.add_argument("--checkpoint", type=Path, default=None, metavar="DIR",
+                   help="default: the shipped default checkpoint")
+    b.add_argument("--tasks", type=int, default=100, metavar="N")
+    b.add_argument("--threads", type=int, default=1, metavar="T", help="torch threads")
+    b.add_argument("--json", action="store_true", help="print one JSON object")
+    e = sub.add_parser(
+        "export", help="write a checkpoint's inference export (no target encoder)",
+        description="Write the checkpoint in --checkpoint to --out without the EMA target "
+                    "encoder and the optimiser state, which only training reads: the same "
+                    "predictions at about half the size. Such an export cannot be resumed.")
+    e.add_argument("--checkpoint", type=Path, required=True, metavar="DIR")
+    e.add_argument("--out", type=Path, required=True, metavar="DIR")
     pr = sub.add_parser(
         "probe", help="linear probe: is object position linearly present in the latents?",
         description="Encode synthetic scenes with every free object masked, fit a ridge "
@@ -67,6 +87,21 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "probe":
         return _probe(args)
+    if args.command == "bench":
+        return _bench(args)
+    if args.command == "export":
+        from jepa_model.checkpoint import MODEL_FILE, export_checkpoint
+
+        try:
+            out = export_checkpoint(args.checkpoint, args.out)
+        except CheckpointError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        before = (args.checkpoint / MODEL_FILE).stat().st_size / 1e6
+        after = (out / MODEL_FILE).stat().st_size / 1e6
+        print(f"exported {args.checkpoint} → {out} without the target encoder "
+              f"({before:.1f} MB → {after:.1f} MB of weights)")
+        return 0
 
     try:
         cfg = load_config(args.config)
@@ -107,6 +142,34 @@ def main(argv: list[str] | None = None) -> int:
         final = ", ".join(f"{k} {v:.4f}" for k, v in sorted(result.final.items()))
         print(f"trained {result.steps} steps in {result.seconds:.0f} s "
               f"({result.samples_per_s:.0f} scenes/s) → {result.out}\n  {final}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import json
+
+    from benchmark.submission import SubmissionError
+    from jepa_model.bench import bench
+    from jepa_model.submission import DEFAULT_CHECKPOINT
+
+    if args.tasks < 1 or args.threads < 1:
+        print("error: --tasks and --threads must be at least 1", file=sys.stderr)
+        return 2
+    checkpoint = args.checkpoint or DEFAULT_CHECKPOINT
+    try:
+        r = bench(checkpoint, args.tasks, args.threads)
+    except (SubmissionError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(r.to_json()))
+        return 0
+    print(f"jepa {r.checkpoint}: {r.tasks} synthetic test scenes, batch of one, "
+          f"{r.threads} thread(s); milliseconds per scene (median)")
+    print(f"  {'':9s} {'layout':>8s} {'code':>8s} {'total':>8s} {'total p90':>10s}")
+    for name, row in (("uncached", r.uncached), ("cached", r.cached)):
+        print(f"  {name:9s} {row['layout_ms']:8.2f} {row['compose_ms']:8.2f} "
+              f"{row['total_ms']:8.2f} {row['total_p90_ms']:10.2f}")
     return 0
 
 

@@ -9,6 +9,11 @@ Layout of a checkpoint directory::
                        from training also the text encoder's id and the schedule's length
     optim.pt           optional optimiser state for resuming (tensors only, loaded weights_only)
 
+An *inference export* (:func:`export_checkpoint`, format 2, ``"inference_only": true`` in
+``state.json``) leaves out the EMA target encoder, which only training reads: half the size for
+a JEPA.  Loading one rebuilds the target encoder as a copy of the context encoder; training
+refuses to resume from one.
+
 safetensors rather than pickle: loading a checkpoint must not run code.  Every way a checkpoint
 can be unusable is a :class:`CheckpointError` with a one-line message naming the directory and
 what is wrong (a missing file, corrupted weights, a config whose model does not match the
@@ -32,9 +37,12 @@ from jepa_model.config import Config, ConfigError, load_config
 from jepa_model.model import JEPA
 
 __all__ = ["CONFIG_FILE", "FORMAT_VERSION", "MODEL_FILE", "OPTIM_FILE", "STATE_FILE",
-           "CheckpointError", "load_checkpoint", "load_optimizer_state", "save_checkpoint"]
+           "CheckpointError", "export_checkpoint", "load_checkpoint", "load_optimizer_state",
+           "save_checkpoint"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: optional inference exports ("inference_only"); 1 is read as before
+READABLE_VERSIONS = (1, 2)
+TARGET_PREFIX = "target_encoder."
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.yaml"
 STATE_FILE = "state.json"
@@ -108,9 +116,10 @@ def _read_state(where: Path) -> dict[str, Any]:
     if not isinstance(state, dict):
         raise CheckpointError(f"{where}: {STATE_FILE} is not a JSON object")
     version = state.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise CheckpointError(f"{where}: unknown checkpoint format version {version!r} "
-                              f"(this code reads version {FORMAT_VERSION})")
+                              f"(this code reads versions "
+                              f"{', '.join(map(str, READABLE_VERSIONS))})")
     return state
 
 
@@ -126,8 +135,10 @@ def _read_weights(where: Path, state: Mapping[str, Any]) -> dict[str, torch.Tens
         raise CheckpointError(f"{where}: {MODEL_FILE} is corrupted ({_one_line(exc)})") from exc
 
 
-def _check_match(where: Path, model: JEPA, tensors: Mapping[str, torch.Tensor]) -> None:
-    expected = model.state_dict()
+def _check_match(where: Path, model: JEPA, tensors: Mapping[str, torch.Tensor],
+                 inference_only: bool = False) -> None:
+    expected = {k: v for k, v in model.state_dict().items()
+                if not (inference_only and k.startswith(TARGET_PREFIX))}
     for name, t in expected.items():
         if name not in tensors:
             raise CheckpointError(f"{where}: {CONFIG_FILE} does not match {MODEL_FILE}: "
@@ -159,9 +170,37 @@ def load_checkpoint(directory: str | Path, map_location: str | torch.device = "c
     except ConfigError as exc:
         raise CheckpointError(f"{where}: {_one_line(exc)}") from exc
     tensors = _read_weights(where, state)
-    _check_match(where, model, tensors)
-    model.load_state_dict(tensors, strict=True)
+    inference_only = bool(state.get("inference_only"))
+    _check_match(where, model, tensors, inference_only)
+    model.load_state_dict(tensors, strict=not inference_only)
+    if inference_only and model.target_encoder is not None:
+        model.target_encoder.load_state_dict(model.context_encoder.state_dict())
     return model.to(map_location).eval(), config, state
+
+
+def export_checkpoint(source: str | Path, out: str | Path) -> Path:
+    """Write the inference export of the checkpoint in ``source`` to ``out``: the weights
+    without the target encoder, the same config, the state marked ``inference_only`` (with the
+    source's weights digest), and the source's ``metrics.csv`` when it has one."""
+    src, dst = Path(source), Path(out)
+    model, config, state = load_checkpoint(src)
+    if src.resolve() == dst.resolve():
+        raise CheckpointError(f"{dst}: export into a different folder than the checkpoint")
+    dst.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()
+               if not k.startswith(TARGET_PREFIX)}
+    _replace_atomically(dst / MODEL_FILE, lambda p: save_file(
+        tensors, str(p), metadata={"format_version": str(FORMAT_VERSION)}))
+    _replace_atomically(dst / CONFIG_FILE,
+                        lambda p: p.write_text(config.to_yaml(), encoding="utf-8"))
+    new = {**state, "format_version": FORMAT_VERSION, "inference_only": True,
+           "exported_from_sha256": state.get("weights_sha256"),
+           "weights_sha256": _sha256(dst / MODEL_FILE)}
+    _replace_atomically(dst / STATE_FILE, lambda p: p.write_text(
+        json.dumps(new, indent=2, sort_keys=True) + "\n", encoding="utf-8"))
+    if (src / "metrics.csv").is_file():
+        (dst / "metrics.csv").write_bytes((src / "metrics.csv").read_bytes())
+    return dst
 
 
 def load_optimizer_state(directory: str | Path, optimizer: torch.optim.Optimizer,

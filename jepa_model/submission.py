@@ -24,7 +24,7 @@ from benchmark.tasks import Task
 
 __all__ = ["DEFAULT_CHECKPOINT", "Jepa", "JepaPredictor"]
 
-DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "tiny"
+DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "base"
 
 
 class JepaPredictor:

@@ -209,6 +209,12 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
     step = 0
     if resume is not None:
         loaded, _, state = load_checkpoint(resume, map_location=device)
+        if state.get("inference_only"):
+            from jepa_model.checkpoint import CheckpointError
+
+            raise CheckpointError(f"{resume}: an inference export (no target encoder, no "
+                                  "optimiser state) cannot be resumed; resume the training "
+                                  "checkpoint it was exported from")
         model.load_state_dict(loaded.state_dict())
         load_optimizer_state(resume, optimizer, map_location=device)
         step = int(state.get("step", 0))

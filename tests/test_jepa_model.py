@@ -278,7 +278,9 @@ def test_config_that_does_not_match_the_weights_names_the_tensor(tmp_path: Path)
 
 def test_unknown_format_version_is_a_one_line_error(tmp_path: Path) -> None:
     where, _, _ = save_small(tmp_path)
-    state = (where / STATE_FILE).read_text().replace('"format_version": 1', '"format_version": 99')
+    state = (where / STATE_FILE).read_text()
+    assert '"format_version": 2' in state
+    state = state.replace('"format_version": 2', '"format_version": 99')
     (where / STATE_FILE).write_text(state)
     assert "format version 99" in _load_error(where)
 
