@@ -249,3 +249,4 @@ def test_run_and_report_commands_show_pass_at_k(server, sandbox, tmp_path):
     assert out["sampling"]["repaired_by_round"] == {"1": 2}
     text = cli("report", out["run_id"]).stdout
     assert "pass@k" in text and "k=2" in text and "rendered after repair" in text
+    assert "the metrics above are mean@2" in text

@@ -186,6 +186,8 @@ def _print_sampling(sampling: dict[str, Any]) -> None:
     ks = list(next(iter(sampling["pass_at_k"].values())))
     out.write(f"\n  sampling   {sampling['n']} per task, up to {sampling['repair_rounds']} repair "
               f"round(s); {sampling['samples']} samples\n")
+    out.write(f"  mean@k     the metrics above are mean@{sampling['n']}: each task's value is "
+              f"the mean over its {sampling['n']} samples (pass@k below for compiled/rendered)\n")
     out.write(f"  {'pass@k':<15}" + "".join(f" {'k=' + k:>7}" for k in ks) + "\n")
     for m, by_k in sampling["pass_at_k"].items():
         out.write(f"  {m:<15}" + "".join(f" {_num(by_k[k]):>7}" for k in ks) + "\n")
