@@ -158,10 +158,12 @@ class AugmentConfig:
     jitter: float = 0.01
     scale: float = 0.0
     hflip: bool = False
+    color_jitter: float = 0.2  # image branch: per-frame brightness and contrast in [1-a, 1+a]
 
     def __post_init__(self) -> None:
         _check(self.jitter >= 0.0, "data.augment.jitter", "must be >= 0")
         _check(0.0 <= self.scale < 1.0, "data.augment.scale", "must be in [0, 1)")
+        _check(0.0 <= self.color_jitter < 1.0, "data.augment.color_jitter", "must be in [0, 1)")
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from benchmark.tasks import Task, load_tasks
-from jepa_model.config import AugmentConfig, DataConfig  # the training config's own
+from jepa_model.config import AugmentConfig, DataConfig, ImageConfig  # the config's own
 from jepa_model.features import FEATURES_VERSION, Featurizer, SceneArrays
 from jepa_model.structure import PLACE_DIM
 
@@ -239,8 +239,11 @@ class TrainingData:
 
     @classmethod
     def build(cls, featurizer: Featurizer, config: DataConfig | None = None,
-              log: Callable[[str], None] | None = None) -> TrainingData:
-        """Synthetic train ``[start, start+n)`` plus 3b1b dev, from the disk cache when there."""
+              log: Callable[[str], None] | None = None, image: ImageConfig | None = None
+              ) -> TrainingData:
+        """Synthetic train ``[start, start+n)`` plus 3b1b dev, from the disk cache when there;
+        with ``image``, each synthetic scene also gets its rendered frame (cached per block;
+        3b1b dev scenes train on a black frame)."""
         from benchmark.suites.synthetic import VERSION, generate_tasks
         from benchmark.suites.threeb1b.source import SOURCE as THREEB1B
 
@@ -260,6 +263,11 @@ class TrainingData:
                 return list(generate_tasks("train", a, blk))
 
             got, hs = _cached(path, make, featurizer, heldout, log)
+            if image is not None:
+                fpath = path.with_name(f"frames-{path.stem}-{image.image_height}x"
+                                       f"{image.image_width}.npz")
+                for s, f in zip(got, _frames(fpath, make, image, log), strict=True):
+                    s.frame = f
             scenes.extend(got[max(lo - a, 0):hi - a])
             hashes.extend(hs[max(lo - a, 0):hi - a])
         counts = {"synthetic": len(scenes)}
@@ -275,14 +283,37 @@ class TrainingData:
     def batches(self, batch_size: int, rng: np.random.Generator,
                 augment: AugmentConfig | None = None, mask_min: int = 1,
                 mask_max: int | None = None, drop_last: bool = True,
-                pad_to: int | None = None) -> Iterator[dict[str, torch.Tensor]]:
+                pad_to: int | None = None, image: ImageConfig | None = None
+                ) -> Iterator[dict[str, torch.Tensor]]:
         """One shuffled epoch of training batches (``collate``)."""
         order = rng.permutation(len(self.scenes))
         stop = len(order) - (len(order) % batch_size if drop_last else 0)
         for at in range(0, stop, batch_size):
             yield collate([self.scenes[i] for i in order[at:at + batch_size]], rng,
                           mask_min=mask_min, mask_max=mask_max, train=True, augment=augment,
-                          pad_to=pad_to)
+                          pad_to=pad_to, image=image)
+
+
+def _frames(path: Path, tasks: Callable[[], list[Task]], image: ImageConfig,
+            log: Callable[[str], None] | None) -> np.ndarray:
+    """A block's rendered frames from ``path``, or rendered from ``tasks()`` and written there."""
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            return z["frames"]
+    from jepa_model.frames import render_frames
+
+    todo = tasks()
+    if log is not None:
+        log(f"rendering {len(todo)} frames → {path.name}")
+    frames, failed = render_frames(todo, image.image_height, image.image_width)
+    if failed and log is not None:
+        log(f"  {failed} of {len(todo)} could not be drawn (black frames)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as f:
+        np.savez_compressed(f, frames=frames)
+    tmp.replace(path)
+    return frames
 
 
 def _cached(path: Path, tasks: Callable[[], list[Task]], featurizer: Featurizer,
@@ -308,12 +339,13 @@ def _cached(path: Path, tasks: Callable[[], list[Task]], featurizer: Featurizer,
 
 def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: int = 1,
             mask_max: int | None = None, train: bool = True,
-            augment: AugmentConfig | None = None, pad_to: int | None = None
-            ) -> dict[str, torch.Tensor]:
+            augment: AugmentConfig | None = None, pad_to: int | None = None,
+            image: ImageConfig | None = None) -> dict[str, torch.Tensor]:
     """Pad scenes into one batch and choose the masked objects (format: module docstring).
 
     ``pad_to``: pad to at least this many objects, so every batch has the same shape (a
-    compiled model then compiles once); padding is invisible to the model."""
+    compiled model then compiles once); padding is invisible to the model.  ``image``: also
+    the image branch's keys (:func:`jepa_model.frames.image_batch`)."""
     import torch
 
     if not scenes:
@@ -367,7 +399,13 @@ def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: i
     out = {"kind": kind, "content": content, "size": size, "size_known": size_known,
            "box": box, "valid": valid, "given": given, "mask": mask, "prompt": prompt,
            "place": place, "rel": rel, "family": family, "anchor": anchor}
-    return {k: torch.from_numpy(out[k]) for k in BATCH_KEYS}
+    batch = {k: torch.from_numpy(out[k]) for k in BATCH_KEYS}
+    if image is not None:
+        from jepa_model.frames import image_batch
+
+        batch.update(image_batch([s.frame for s in scenes], image, anchor, mask & valid, rng,
+                                 train, augment.color_jitter if augment is not None else 0.0))
+    return batch
 
 
 def _augment(box: np.ndarray, size: np.ndarray, valid: np.ndarray, mask: np.ndarray,

@@ -126,6 +126,7 @@ class SceneArrays:
     place: np.ndarray | None = None  # float32 [n, PLACE_DIM]: stated places (structure.py)
     rel: np.ndarray | None = None  # int64 [n, n]: relation type i → j
     family: int = 0  # index of the task's family (0 unknown)
+    frame: np.ndarray | None = None  # uint8 [H, W, 3]: the rendered reference (image branch)
 
     @property
     def n(self) -> int:

@@ -12,6 +12,8 @@ Layout of a pack folder::
     train.npz      the training scenes (``jepa_model.data.save_scenes``, compact: float16
                    embeddings, compressed), with every task's held-out guard hashes
     val.npz        the validation scenes (synthetic ``val``, the first ``n_val``)
+    frames.npz     with an image branch (``model.image``): each training scene's rendered
+                   frame, uint8 (validation, like inference, uses the empty frame)
 
 The held-out guard runs again when a pack is read, against this checkout's test and val
 splits, so a pack cannot smuggle a held-out task into training.  A model trained from a pack
@@ -25,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from jepa_model.config import Config
 from jepa_model.data import (
@@ -72,13 +76,21 @@ def write_pack(cfg: Config, out: Path, n_val: int = 200,
     from jepa_model.train import featurizer_for
 
     featurizer = featurizer_for(cfg)
-    data = TrainingData.build(featurizer, cfg.data, log=log)
+    data = TrainingData.build(featurizer, cfg.data, log=log, image=cfg.model.image)
     val_tasks = load_suite("synthetic", "val", limit=n_val).tasks
     val = featurizer.scenes(val_tasks)
     out.mkdir(parents=True, exist_ok=True)
     assert data.hashes is not None  # built scenes always carry their guard hashes
     save_scenes(out / "train.npz", data.scenes, data.hashes, compact=True)
     save_scenes(out / "val.npz", val, [_hashes(t) for t in val_tasks], compact=True)
+    frames = None
+    if cfg.model.image is not None:
+        im = cfg.model.image
+        blank = np.zeros((im.image_height, im.image_width, 3), np.uint8)
+        with (out / "frames.npz").open("wb") as f:
+            np.savez_compressed(f, frames=np.stack([s.frame if s.frame is not None else blank
+                                                     for s in data.scenes]))
+        frames = [im.image_height, im.image_width]
     manifest = {
         "format_version": PACK_VERSION,
         "encoder_id": featurizer.encoder.id,
@@ -88,6 +100,7 @@ def write_pack(cfg: Config, out: Path, n_val: int = 200,
         "data": {"synthetic_start": cfg.data.synthetic_start,
                  "synthetic_n": cfg.data.synthetic_n, "threeb1b_dev": cfg.data.threeb1b_dev},
         "counts": {**data.counts, "train": len(data), "val": len(val)},
+        "frames": frames,
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
                                 encoding="utf-8")
@@ -125,5 +138,15 @@ def read_pack(where: Path) -> Pack:
         parts[name] = scenes
     if not parts["train"] or not parts["val"]:
         raise PackError(f"{where}: the pack has no training or no validation scenes")
+    if (where / "frames.npz").is_file():
+        try:
+            with np.load(where / "frames.npz", allow_pickle=False) as z:
+                frames = z["frames"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise PackError(f"{where / 'frames.npz'}: unreadable ({type(exc).__name__})") from None
+        if len(frames) != len(parts["train"]):
+            raise PackError(f"{where}: {len(frames)} frames for {len(parts['train'])} scenes")
+        for s, f in zip(parts["train"], frames, strict=True):
+            s.frame = f
     counts = dict(manifest.get("counts", {}))
     return Pack(TrainingData(parts["train"], counts), parts["val"], manifest)

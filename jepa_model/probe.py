@@ -61,7 +61,7 @@ def _latents(model: torch.nn.Module, scenes: list, batch_size: int = 64
     rng = np.random.default_rng(0)
     for i in range(0, len(scenes), batch_size):
         part = scenes[i:i + batch_size]
-        batch = collate(part, rng, train=False)
+        batch = collate(part, rng, train=False, image=model.cfg.image)
         mask = batch["mask"] & batch["valid"]
         ctx = model.context_encoder(batch, hide=mask, context=True)
         n = mask.shape[1]

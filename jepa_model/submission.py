@@ -60,7 +60,8 @@ class JepaPredictor:
 
         with self.lock:  # one forward at a time: the model is shared by the runner's threads
             scene = self.featurizer.scene(task)
-            batch = collate([scene], np.random.default_rng(0), train=False)
+            batch = collate([scene], np.random.default_rng(0), train=False,
+                            image=self.config.model.image)
             with self.torch.no_grad():
                 pred = self.model.predict(batch)[0, : len(scene.object_ids)].float().numpy()
         from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH

@@ -122,19 +122,20 @@ def _validation(cfg: Config, featurizer: Any, n: int = 200) -> list[dict[str, to
     from benchmark.suites import load_suite
 
     return validation_batches(featurizer.scenes(load_suite("synthetic", "val", limit=n).tasks),
-                              cfg.optim.batch_size)
+                              cfg.optim.batch_size, cfg.model.image)
 
 
-def validation_batches(scenes: list[Any], bs: int) -> list[dict[str, torch.Tensor]]:
-    """Inference batches of ``scenes`` (every free object masked, boxes hidden) carrying the
-    true boxes as ``target_box``."""
+def validation_batches(scenes: list[Any], bs: int, image: Any = None
+                       ) -> list[dict[str, torch.Tensor]]:
+    """Inference batches of ``scenes`` (every free object masked, boxes hidden; with an image
+    branch, the empty frame) carrying the true boxes as ``target_box``."""
     from jepa_model.data import collate
 
     rng = np.random.default_rng(0)
     out = []
     for i in range(0, len(scenes), bs):
         part = scenes[i:i + bs]
-        batch = collate(part, rng, train=False)
+        batch = collate(part, rng, train=False, image=image)
         target = torch.zeros_like(batch["box"])
         for j, s in enumerate(part):
             target[j, : s.n] = torch.from_numpy(s.box)
@@ -190,11 +191,18 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
             raise ValueError(f"model.text_dim is {cfg.model.text_dim} but the pack {pack} "
                              f"holds {packed.dim}-dimensional embeddings")
         data, encoder_id = packed.train, packed.encoder_id
-        val = validation_batches(packed.val, cfg.optim.batch_size)
+        im = cfg.model.image
+        if im is not None and packed.manifest.get("frames") != [im.image_height,
+                                                                 im.image_width]:
+            raise ValueError(f"model.image needs {im.image_width}x{im.image_height} frames but "
+                             f"the pack {pack} has {packed.manifest.get('frames') or 'none'}; "
+                             "make the pack with this config")
+        val = validation_batches(packed.val, cfg.optim.batch_size, cfg.model.image)
         log(f"pack {pack}: {len(data)} training scenes, {len(packed.val)} validation scenes")
     else:
         featurizer = featurizer_for(cfg)
-        data = TrainingData.build(featurizer, cfg.data, log=log if rank == 0 else None)
+        data = TrainingData.build(featurizer, cfg.data, log=log if rank == 0 else None,
+                                  image=cfg.model.image)
         val = _validation(cfg, featurizer)
         encoder_id = featurizer.encoder.id
     steps_per_epoch = max(1, len(data) // cfg.optim.batch_size)
@@ -264,7 +272,7 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
             rng = np.random.default_rng([cfg.run.seed, epoch])
             batches = data.batches(cfg.optim.batch_size, rng, cfg.data.augment,
                                    cfg.data.mask_min, cfg.data.mask_max,
-                                   pad_to=cfg.data.pad_to)
+                                   pad_to=cfg.data.pad_to, image=cfg.model.image)
             for i, batch in enumerate(_prefetch(batches, device)):
                 if i < step % steps_per_epoch or step >= end:
                     continue  # batches before the resume point (same rng, skipped)
