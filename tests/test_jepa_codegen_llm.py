@@ -42,7 +42,8 @@ def test_the_llm_is_asked_to_follow_the_predicted_layout(server, tmp_path) -> No
         xmin, ymin, xmax, ymax = map(float, line.group(1).split(", "))
         cx, cy, w, h = boxes[o.id]
         assert (xmin + xmax) / 2 == pytest.approx(cx, abs=0.01)
-        assert (ymax - ymin) == pytest.approx(h, abs=0.01)
+        assert (ymin + ymax) / 2 == pytest.approx(cy, abs=0.01)
+        assert (xmax - xmin, ymax - ymin) == pytest.approx((w, h), abs=0.01)
 
 
 def test_a_second_generation_comes_from_the_reply_cache(server, tmp_path) -> None:
@@ -61,7 +62,7 @@ def test_llm_options_without_codegen_llm_are_refused(tmp_path) -> None:
 
 
 def test_an_unreachable_server_is_named(tmp_path) -> None:
-    with pytest.raises(SubmissionError, match="127.0.0.1:9"):
+    with pytest.raises(SubmissionError, match=re.escape("127.0.0.1:9")):
         Jepa(codegen="llm", llm_backend="openai", llm_base_url="http://127.0.0.1:9/v1",
              llm_model="m", llm_shots="0", llm_cache_dir=str(tmp_path)).generate(
             load_suite("synthetic", "test", limit=1).tasks[0])

@@ -3,13 +3,12 @@ collator, training, a pack with frames, and inference on the empty frame."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-import yaml
+from _jepa_micro import micro_config, private_cache
 
 from benchmark.suites import load_suite
 from benchmark.suites.synthetic import generate_tasks
@@ -27,24 +26,13 @@ VIT = {"kind": "ijepa_vit", "image_height": 36, "image_width": 64, "patch_size":
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
-    cache = tmp_path_factory.mktemp("xdg")
-    os.environ["XDG_CACHE_HOME"] = str(cache)
-    return dict(os.environ, XDG_CACHE_HOME=str(cache))
+    return private_cache(tmp_path_factory.mktemp("xdg"))
 
 
 @pytest.fixture(scope="module")
 def micro(tmp_path_factory, env) -> Path:
-    folder = tmp_path_factory.mktemp("micro-image")
-    d = yaml.safe_load(TINY.read_text())
-    d["model"].update(d_model=32, depth=1, heads=2, predictor_dim=16, predictor_depth=1,
-                      predictor_heads=2, image=VIT)
-    d["optim"].update(epochs=1, max_steps=4, batch_size=8, warmup_steps=2)
-    d["data"].update(synthetic_n=16, block=16, cache_dir=str(folder / "features"),
-                     threeb1b_dev=False)
-    d["run"].update(eval_every=2, log_every=1, out_dir=str(folder / "out"))
-    path = folder / "micro.yaml"
-    path.write_text(yaml.safe_dump(d))
-    return path
+    return micro_config(tmp_path_factory.mktemp("micro-image"), scenes=16, steps=4,
+                        batch_size=8, eval_every=2, image=VIT)
 
 
 def test_reference_frames_are_rendered_at_the_branch_resolution() -> None:

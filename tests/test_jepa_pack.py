@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from _jepa_micro import micro_config, private_cache
 
 from jepa_model.checkpoint import load_checkpoint
 from jepa_model.config import load_config
@@ -25,24 +25,13 @@ TINY = REPO / "jepa_model" / "configs" / "tiny.yaml"
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
-    cache = tmp_path_factory.mktemp("xdg")
-    os.environ["XDG_CACHE_HOME"] = str(cache)  # embedding cache for in-process featurising
-    return dict(os.environ, XDG_CACHE_HOME=str(cache))
+    return private_cache(tmp_path_factory.mktemp("xdg"))
 
 
 @pytest.fixture(scope="module")
 def micro(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("micro")
-    d = yaml.safe_load(TINY.read_text())
-    d["model"].update(d_model=32, depth=1, heads=2, predictor_dim=16, predictor_depth=1,
-                      predictor_heads=2)
-    d["optim"].update(epochs=1, max_steps=4, batch_size=16, warmup_steps=2)
-    d["data"].update(synthetic_n=48, block=48, cache_dir=str(folder / "features"),
-                     threeb1b_dev=False)
-    d["run"].update(eval_every=2, log_every=1, out_dir=str(folder / "out"))
-    path = folder / "micro.yaml"
-    path.write_text(yaml.safe_dump(d))
-    return path
+    return micro_config(tmp_path_factory.mktemp("micro"), scenes=48, steps=4, batch_size=16,
+                        eval_every=2)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +89,7 @@ def test_a_missing_or_damaged_pack_is_one_clear_line(micro, pack, env, tmp_path)
     broken.mkdir()
     (broken / "manifest.json").write_text((pack / "manifest.json").read_text())
     (broken / "train.npz").write_bytes(b"not an archive")
-    with pytest.raises(PackError, match="train.npz: unreadable"):
+    with pytest.raises(PackError, match=r"train\.npz: unreadable"):
         read_pack(broken)
 
 
