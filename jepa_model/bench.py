@@ -61,22 +61,24 @@ def bench(checkpoint: Path, n: int = 100, threads: int = 1, suite: str = "synthe
         raise ValueError(f"bench: {suite} {split} has fewer than 2 tasks")
     warmup, timed = tasks[-1], tasks[:-1]
     sub = Jepa(checkpoint=str(checkpoint))
+    predictor: JepaPredictor = sub.predictor
+    old = predictor.featurizer
     with tempfile.TemporaryDirectory() as cache_dir:
-        predictor = JepaPredictor(checkpoint)
-        old = predictor.featurizer
-        predictor.featurizer = Featurizer(old.encoder, EmbeddingCache(old.encoder, cache_dir),
-                                          old.sizes)
-        sub.predictor = predictor  # this instance only: an empty embedding cache
+        empty = EmbeddingCache(old.encoder, cache_dir)
+        predictor.featurizer = Featurizer(old.encoder, empty, old.sizes)  # for the timing only
+        try:
 
-        def one(task: object) -> tuple[float, float]:
-            t0 = time.perf_counter()
-            gen = sub.generate(task)  # type: ignore[arg-type]
-            wall = 1000 * (time.perf_counter() - t0)
-            return float(gen.meta["layout_ms"]), wall - float(gen.meta["layout_ms"])
+            def one(task: object) -> tuple[float, float]:
+                t0 = time.perf_counter()
+                gen = sub.generate(task)  # type: ignore[arg-type]
+                wall = 1000 * (time.perf_counter() - t0)
+                return float(gen.meta["layout_ms"]), wall - float(gen.meta["layout_ms"])
 
-        one(warmup)
-        uncached = [one(t) for t in timed]
-        cached = [one(t) for t in timed]
-        predictor.featurizer.cache.close()  # type: ignore[union-attr]
+            one(warmup)
+            uncached = [one(t) for t in timed]
+            cached = [one(t) for t in timed]
+        finally:
+            predictor.featurizer = old
+            empty.close()
     return BenchResult(str(checkpoint), len(timed), threads, _summary(uncached),
                        _summary(cached))
