@@ -16,7 +16,61 @@ from benchmark.measure.raster import MIN_VISIBLE_PX
 from benchmark.sandbox import SandboxConfig, SandboxPool, Status
 from benchmark.snapshot import Snapshot, SnapshotError, decode_snapshot
 
-__all__ = ["RenderReport", "Renderer"]
+__all__ = ["Measurement", "Measurer", "RenderReport", "Renderer"]
+
+
+@dataclass
+class Measurement:
+    """The trusted side's verdict on one run's snapshots (final keyframe)."""
+
+    status: Status
+    error: str
+    objects: list[SemanticObject] = field(default_factory=list)
+    frame: np.ndarray | None = None  # (h, w, 4) uint8 RGBA
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Measurer:
+    """Snapshot payloads -> semantic objects, visibility and the drawn frame.
+
+    The trusted half of a render, usable without a sandbox (rescoring stored
+    snapshots).  Thread-safe: each thread gets its own rasteriser.
+    """
+
+    def __init__(self, width: int = 854, height: int = 480) -> None:
+        self.size = (width, height)
+        self._local = threading.local()
+
+    def _rasteriser(self) -> Rasteriser:
+        r = getattr(self._local, "rasteriser", None)
+        if r is None:
+            r = self._local.rasteriser = Rasteriser(*self.size)
+        return r
+
+    def measure(self, payloads: list[bytes]) -> Measurement:
+        """Validate every keyframe, then measure and draw the final one."""
+        if not payloads:
+            return Measurement(Status.INVALID_SNAPSHOT,
+                               "the scene reported ok but sent no snapshot")
+        timings: dict[str, float] = {}
+        t1 = time.perf_counter()
+        try:
+            snaps: list[Snapshot] = [decode_snapshot(p) for p in payloads]
+        except SnapshotError as exc:
+            return Measurement(Status.INVALID_SNAPSHOT, f"invalid snapshot: {exc}")
+        final = snaps[-1]
+        objects = semantic_objects(final)
+        timings["decode_s"] = time.perf_counter() - t1
+        if not objects:
+            return Measurement(Status.EMPTY_SCENE, "the final frame has no objects",
+                               timings=timings)
+        t2 = time.perf_counter()
+        raster = self._rasteriser().render(final, objects)
+        for obj, px in zip(objects, raster.visible_px, strict=True):
+            obj.visible_px = px
+            obj.visible = px >= MIN_VISIBLE_PX
+        timings["raster_s"] = time.perf_counter() - t2
+        return Measurement(Status.OK, "", objects, raster.frame, timings)
 
 
 @dataclass
@@ -63,53 +117,26 @@ class Renderer:
         self.pool = SandboxPool(config, jobs=jobs)
         self.jobs = max(1, jobs)
         self.size = (width, height)
-        self._local = threading.local()
+        self.measurer = Measurer(width, height)
 
     @property
     def sandbox_mode(self) -> str:
         return self.pool.mode
 
-    def _rasteriser(self) -> Rasteriser:
-        r = getattr(self._local, "rasteriser", None)
-        if r is None:
-            r = self._local.rasteriser = Rasteriser(*self.size)
-        return r
-
     def render(self, code: bytes | str, scene: str | None = None) -> RenderReport:
         t0 = time.perf_counter()
         raw = self.pool.run(code, scene)
         timings = dict(raw.timings)
-        keyframes = len(raw.snapshots)
-
-        def report(status: Status, error: str, objects: list[SemanticObject] | None = None,
-                   frame: np.ndarray | None = None) -> RenderReport:
-            timings["total_s"] = time.perf_counter() - t0
-            return RenderReport(status=status, error=error, objects=objects or [], frame=frame,
-                                keyframes=keyframes, sandbox=raw.sandbox,
-                                stderr_tail=raw.stderr_tail, timings=timings,
-                                snapshots=raw.snapshots)
-
         if raw.status is not None:
-            return report(raw.status, raw.error)
-        if not raw.snapshots:
-            return report(Status.INVALID_SNAPSHOT, "the scene reported ok but sent no snapshot")
-        t1 = time.perf_counter()
-        try:
-            snaps: list[Snapshot] = [decode_snapshot(p) for p in raw.snapshots]
-        except SnapshotError as exc:
-            return report(Status.INVALID_SNAPSHOT, f"invalid snapshot: {exc}")
-        final = snaps[-1]
-        objects = semantic_objects(final)
-        timings["decode_s"] = time.perf_counter() - t1
-        if not objects:
-            return report(Status.EMPTY_SCENE, "the final frame has no objects")
-        t2 = time.perf_counter()
-        raster = self._rasteriser().render(final, objects)
-        for obj, px in zip(objects, raster.visible_px, strict=True):
-            obj.visible_px = px
-            obj.visible = px >= MIN_VISIBLE_PX
-        timings["raster_s"] = time.perf_counter() - t2
-        return report(Status.OK, "", objects, raster.frame)
+            got = Measurement(raw.status, raw.error)
+        else:
+            got = self.measurer.measure(raw.snapshots)
+            timings.update(got.timings)
+        timings["total_s"] = time.perf_counter() - t0
+        return RenderReport(status=got.status, error=got.error, objects=got.objects,
+                            frame=got.frame, keyframes=len(raw.snapshots), sandbox=raw.sandbox,
+                            stderr_tail=raw.stderr_tail, timings=timings,
+                            snapshots=raw.snapshots)
 
     def render_many(self, codes: Iterable[bytes | str], scene: str | None = None,
                     on_done: Callable[[int, RenderReport], None] | None = None
