@@ -6,17 +6,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from benchmark.measure import Rasteriser, SemanticObject, semantic_objects
 from benchmark.measure.raster import MIN_VISIBLE_PX
+from benchmark.measure.typeset import TypesetStore, Typesetter
+from benchmark.measure.verify import Verifier, apply_verdicts
 from benchmark.sandbox import SandboxConfig, SandboxPool, Status
 from benchmark.snapshot import Snapshot, SnapshotError, decode_snapshot
 
-__all__ = ["Measurement", "Measurer", "RenderReport", "Renderer"]
+__all__ = ["TYPESET_NAMESPACE", "Measurement", "Measurer", "RenderReport", "Renderer"]
+
+TYPESET_NAMESPACE = "typeset"  # the trusted side's own typesetting, apart from every submission
 
 
 @dataclass
@@ -31,15 +35,39 @@ class Measurement:
 
 
 class Measurer:
-    """Snapshot payloads -> semantic objects, visibility and the drawn frame.
+    """Snapshot payloads -> verified semantic objects, visibility and the drawn frame.
 
-    The trusted half of a render, usable without a sandbox (rescoring stored
-    snapshots).  Thread-safe: each thread gets its own rasteriser.
+    The trusted half of a render, usable without a sandbox of the caller's
+    (rescoring stored snapshots).  Verifying a claimed string that the typeset
+    store does not hold yet starts a one-worker sandbox in the ``typeset``
+    namespace, on first need.  Thread-safe: each thread gets its own rasteriser.
     """
 
-    def __init__(self, width: int = 854, height: int = 480) -> None:
+    def __init__(self, width: int = 854, height: int = 480,
+                 sandbox: SandboxConfig | None = None,
+                 store: TypesetStore | None = None) -> None:
         self.size = (width, height)
         self._local = threading.local()
+        base = sandbox or SandboxConfig()
+        self._typeset_config = replace(base, namespace=TYPESET_NAMESPACE)
+        self._typeset_pool: SandboxPool | None = None
+        self._pool_lock = threading.Lock()
+        self.typesetter = Typesetter(self._typeset, store)
+        self.verifier = Verifier(self.typesetter)
+
+    def _typeset(self, code: str) -> tuple[str, list[bytes]]:
+        with self._pool_lock:
+            if self._typeset_pool is None:
+                self._typeset_pool = SandboxPool(self._typeset_config, jobs=1)
+            pool = self._typeset_pool
+        raw = pool.run(code)
+        return (raw.status.value if raw.status is not None else "ok"), raw.snapshots
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._typeset_pool is not None:
+                self._typeset_pool.close()
+                self._typeset_pool = None
 
     def _rasteriser(self) -> Rasteriser:
         r = getattr(self._local, "rasteriser", None)
@@ -70,6 +98,9 @@ class Measurer:
             obj.visible_px = px
             obj.visible = px >= MIN_VISIBLE_PX
         timings["raster_s"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        apply_verdicts(objects, self.verifier.verify(final, objects))
+        timings["verify_s"] = time.perf_counter() - t3
         return Measurement(Status.OK, "", objects, raster.frame, timings)
 
 
@@ -117,7 +148,7 @@ class Renderer:
         self.pool = SandboxPool(config, jobs=jobs)
         self.jobs = max(1, jobs)
         self.size = (width, height)
-        self.measurer = Measurer(width, height)
+        self.measurer = Measurer(width, height, sandbox=self.pool.config)
 
     @property
     def sandbox_mode(self) -> str:
@@ -156,6 +187,7 @@ class Renderer:
 
     def close(self) -> None:
         self.pool.close()
+        self.measurer.close()
 
     def __enter__(self) -> Renderer:
         return self

@@ -1,4 +1,4 @@
-"""Trusted decoding and validation of Snapshot payloads (format version 1).
+"""Trusted decoding and validation of Snapshot payloads (format versions 1 and 2).
 
 A Snapshot is what the sandboxed child says its scene graph looked like at one
 keyframe (wire format: :mod:`benchmark.sandbox.runtime.wire`).  It is untrusted
@@ -33,7 +33,8 @@ class SnapshotLimits:
     max_header_bytes: int = 16 << 20
     max_members: int = 20_000
     max_points: int = 4_000_000  # over all members
-    max_colours: int = 256  # rows of one rgba array
+    max_colours: int = 256  # rows of one rgba array, or one per point where there are more
+    max_settings: int = 32  # keys of one member's typesetting settings
     max_image_pixels: int = 4096 * 4096
     max_string: int = 10_000
     max_mro: int = 64
@@ -67,6 +68,7 @@ class Member:
     pixels: np.ndarray | None = None  # (h, w, 4) uint8 for images
     resampling: int = 3
     rgbas: np.ndarray | None = None  # (n, 4) for point clouds
+    settings: dict[str, object] | None = None  # how its string was typeset (a claim)
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,15 +154,42 @@ def _array(rec: dict, key: str, arrays: list[np.ndarray], shape: tuple[int | Non
 
 
 def _colours(rec: dict, key: str, arrays: list[np.ndarray], lim: SnapshotLimits,
-             where: str) -> np.ndarray | None:
+             where: str, n_points: int) -> np.ndarray | None:
     arr = _array(rec, key, arrays, (None, 4), where)
     if arr is None:
         return None
-    if not 1 <= len(arr) <= lim.max_colours:
+    # manim keeps one colour per point for a gradient along a long path
+    if not 1 <= len(arr) <= max(lim.max_colours, n_points + 1):
         raise _fail(f"{where}: {key} has {len(arr)} colour rows")
     if arr.min() < 0 or arr.max() > 1:
         raise _fail(f"{where}: {key} has colour values outside [0, 1]")
     return arr.astype(np.float64)
+
+
+def _settings(rec: dict, lim: SnapshotLimits, where: str) -> dict[str, object] | None:
+    """Flat typesetting settings: strings, numbers, booleans, string lists and maps."""
+    value = rec.get("settings")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) > lim.max_settings:
+        raise _fail(f"{where}: settings is not a small object")
+
+    def ok(v: object, nested: bool = True) -> bool:
+        if isinstance(v, bool | int | float):
+            return not isinstance(v, float) or math.isfinite(v)
+        if isinstance(v, str):
+            return len(v) <= lim.max_string
+        if not nested:
+            return False
+        if isinstance(v, list):
+            return len(v) <= 200 and all(ok(x, False) for x in v)
+        if isinstance(v, dict):
+            return len(v) <= 50 and all(ok(x, False) for x in v.values())
+        return False
+
+    if not all(isinstance(k, str) and len(k) <= 64 and ok(v) for k, v in value.items()):
+        raise _fail(f"{where}: bad settings")
+    return value
 
 
 def _member(i: int, rec: object, arrays: list[np.ndarray], lim: SnapshotLimits) -> Member:
@@ -209,9 +238,9 @@ def _member(i: int, rec: object, arrays: list[np.ndarray], lim: SnapshotLimits) 
         tex=_str(rec, "tex_string", lim, where),
         text=_str(rec, "original_text", lim, where) or _str(rec, "text", lim, where),
         number=number,
-        fill=_colours(rec, "fill", arrays, lim, where),
-        stroke=_colours(rec, "stroke", arrays, lim, where),
-        bg_stroke=_colours(rec, "bg_stroke", arrays, lim, where),
+        fill=_colours(rec, "fill", arrays, lim, where, len(points)),
+        stroke=_colours(rec, "stroke", arrays, lim, where, len(points)),
+        bg_stroke=_colours(rec, "bg_stroke", arrays, lim, where, len(points)),
         stroke_width=_num(rec, "stroke_width", 0.0, 0.0, lim.max_stroke_width, where),
         bg_stroke_width=_num(rec, "bg_stroke_width", 0.0, 0.0, lim.max_stroke_width, where),
         joint=joint, cap=cap,
@@ -219,6 +248,7 @@ def _member(i: int, rec: object, arrays: list[np.ndarray], lim: SnapshotLimits) 
         gradient=None if gradient is None else gradient.astype(np.float64),
         pixels=pixels, resampling=resampling,
         rgbas=None if rgbas is None else rgbas.astype(np.float64),
+        settings=_settings(rec, lim, where),
     )
 
 
@@ -228,8 +258,8 @@ def decode_snapshot(payload: bytes, limits: SnapshotLimits | None = None) -> Sna
     if len(payload) < wire.SNAPSHOT_HEAD.size:
         raise _fail("snapshot shorter than its header")
     version, hlen = wire.SNAPSHOT_HEAD.unpack_from(payload)
-    if version != wire.SNAPSHOT_VERSION:
-        raise _fail(f"snapshot version {version}, expected {wire.SNAPSHOT_VERSION}")
+    if version not in wire.SNAPSHOT_VERSIONS_READ:
+        raise _fail(f"snapshot version {version}, expected one of {wire.SNAPSHOT_VERSIONS_READ}")
     start = wire.SNAPSHOT_HEAD.size
     if hlen > lim.max_header_bytes or start + hlen > len(payload):
         raise _fail("snapshot header length out of bounds")

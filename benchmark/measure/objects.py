@@ -16,7 +16,8 @@ import numpy as np
 
 from benchmark.snapshot import Member, Snapshot
 
-__all__ = ["KINDS", "SemanticObject", "classify", "family_members", "semantic_objects"]
+__all__ = ["KINDS", "SemanticObject", "claimed_class", "classify", "family_members",
+           "semantic_objects"]
 
 KINDS = ("tex", "text", "axes", "graph", "shape", "arrow", "matrix", "brace",
          "number_line", "image", "other")
@@ -52,6 +53,16 @@ _CONTAINERS = frozenset({"VGroup", "Group", "VDict"})
 _BASES = frozenset({"VMobject", "Mobject", "OpenGLVMobject", "OpenGLMobject"})
 
 
+def claimed_class(member: Member) -> str | None:
+    """The class name in ``member``'s MRO that decides its kind: the claim to verify."""
+    for name in member.mro_names:
+        if name in _KIND_BY_CLASS:
+            return name
+        if name in _CONTAINERS or name in _BASES:
+            return None
+    return None
+
+
 def classify(member: Member) -> str | None:
     """The kind of a member, ``"container"``, or ``None`` for an unknown base."""
     for name in member.mro_names:
@@ -76,12 +87,15 @@ class SemanticObject:
     root: int
     visible_px: int = 0
     visible: bool = False
+    verified: bool = False  # its kind and content are proven by what it drew
+    reason: str = ""  # why (or why not), in a few words
     extra: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "class": self.cls, "content": self.content,
                 "box": [round(v, 6) for v in self.box], "visible": self.visible,
-                "visible_px": self.visible_px}
+                "visible_px": self.visible_px, "verified": self.verified,
+                "reason": self.reason}
 
 
 def family_members(index: int, kids: list[list[int]]) -> list[int]:

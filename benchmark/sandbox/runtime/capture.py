@@ -105,6 +105,13 @@ class Capture:
             value = getattr(mob, attr, None)
             if isinstance(value, str):
                 rec[attr] = value[:10_000]
+        if "Paragraph" in mro:  # its lines are one Text that is not in the family
+            value = getattr(getattr(mob, "lines_text", None), "original_text", None)
+            if isinstance(value, str):
+                rec["original_text"] = value[:10_000]
+        settings = _typesetting(mob, mro)
+        if settings:
+            rec["settings"] = settings
         if "DecimalNumber" in mro and hasattr(mob, "number"):
             try:
                 rec["number"] = float(mob.number)
@@ -178,6 +185,51 @@ class Capture:
             capture.snapshot(scene)
 
         renderer_cls.play = play
+
+
+_TEXT_SETTINGS = ("font", "slant", "weight", "disable_ligatures", "t2f", "t2s", "t2w",
+                  "alignment", "justify")
+_TEX_SETTINGS = ("tex_environment", "arg_separator", "include_underline",
+                 "match_underline_width_to_text", "underline_buff", "buff", "dot_scale_factor")
+
+
+def _typesetting(mob: Any, mro: list[str]) -> dict[str, Any]:
+    """The settings a text-bearing mobject was typeset with (claims, like its string)."""
+    out: dict[str, Any] = {}
+    if "SingleStringMathTex" in mro:
+        names: tuple[str, ...] = _TEX_SETTINGS
+        if "BulletedList" in mro:
+            out["parts"] = [getattr(m, "tex_string", "") for m in mob.submobjects][:200]
+    elif "Text" in mro or "MarkupText" in mro or "Paragraph" in mro:
+        names = _TEXT_SETTINGS
+        src = getattr(mob, "lines_text", mob)
+        size = getattr(src, "_font_size", None)
+        spacing = getattr(src, "line_spacing", None)
+        if isinstance(size, int | float) and isinstance(spacing, int | float) and size:
+            out["line_spacing"] = float(spacing) / float(size) - 1.0
+        for n in names:
+            value = getattr(src, n, None) if n != "alignment" else getattr(mob, n, None)
+            if value is not None:
+                out[n] = value
+        names = ()
+    else:
+        return out
+    for n in names:
+        value = getattr(mob, n, None)
+        if value is not None:
+            out[n] = value
+    return {k: _plain(v) for k, v in out.items()}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe, bounded copy of a setting (strings, numbers, flat dicts, lists)."""
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {str(k)[:200]: str(v)[:200] for k, v in list(value.items())[:50]}
+    if isinstance(value, list | tuple):
+        return [str(v)[:10_000] for v in value[:200]]
+    return str(value)[:200]
 
 
 def _exception_status(exc: BaseException) -> str:

@@ -45,7 +45,8 @@ KIND_DATA = 4  # server -> parent: the child's raw frames, relayed unparsed
 KIND_DONE = 5  # server -> parent: how the child ended (observed by the server)
 KIND_READY = 6  # server -> parent: imports done, waiting for requests
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: members may carry ``settings`` (how their text was typeset)
+SNAPSHOT_VERSIONS_READ = (1, 2)
 SNAPSHOT_HEAD = struct.Struct("<HI")
 ARRAY_DTYPES = ("<f8", "<f4", "|u1")
 

@@ -1,0 +1,371 @@
+"""Kind signatures: cheap geometric proofs that an object is the kind of thing it claims.
+
+A class name is a claim like any other the sandboxed child makes.  Each
+claimed class gets a signature that the drawn points must satisfy:
+
+* circle, dot, ellipse: every point lies on one conic; an arc on a conic too;
+  an annulus is two concentric closed conics;
+* rectangle, square: one closed path of four right-angle corners (a square's
+  sides equal); rounded rectangles: four perpendicular edges joined by arcs;
+* triangle, polygon, regular polygon, star: a closed polygon with the right
+  number of corners (3; at least 3; on one conic; at least 6);
+* line: straight; arrow: a straight (or, curved, conic) shaft plus a tip at an
+  end; elbow and right angle: two perpendicular segments;
+* number line: a straight line with perpendicular ticks; axes: two long
+  perpendicular number lines, with ticks;
+* graph: a curve that is a function of x (x never turns back);
+* brace: a long thin outline, mirror-symmetric about its middle, with a tip
+  there.
+
+Classes whose outline says nothing distinctive (Bézier curves, dashed or cut
+out paths, plain VMobjects) are accepted as drawn and say so in the reason.
+Tolerances are relative to the object's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from benchmark.measure.ink import Ink, painted, raster, subpaths
+from benchmark.snapshot import Member
+
+__all__ = ["KIND_CLASSES", "check_kind"]
+
+Check = Callable[[Member, Sequence[Member]], str | None]  # None: holds; else why not
+
+_CONIC_TOL = 0.02  # distance to the fitted conic, in units of the points' rms radius
+_STRAIGHT_TOL = 0.01  # control points' distance from the chord, relative to its length
+_ANGLE_TOL_DEG = 4.0
+
+
+def _curves(m: Member) -> np.ndarray:
+    n = len(m.points) // 4 * 4
+    return m.points[:n].reshape(-1, 4, 3)[..., :2]
+
+
+def _samples(curves: np.ndarray) -> np.ndarray:
+    """Points on the curves (t = 0, 1/4, 1/2, 3/4), without the handles."""
+    ts = np.array([0.0, 0.25, 0.5, 0.75])[:, None, None]
+    p0, p1, p2, p3 = (curves[None, :, i] for i in range(4))
+    pts = ((1 - ts) ** 3 * p0 + 3 * (1 - ts) ** 2 * ts * p1 + 3 * (1 - ts) * ts ** 2 * p2
+           + ts ** 3 * p3)
+    return np.concatenate([pts.reshape(-1, 2), curves[-1:, 3]])
+
+
+def _straight(curve: np.ndarray) -> bool:
+    a, d = curve[0], curve[3]
+    chord = d - a
+    length = float(np.hypot(*chord))
+    if length < 1e-9:
+        return bool(np.abs(curve - a).max() < 1e-6)
+    normal = np.array([-chord[1], chord[0]]) / length
+    return bool(np.abs((curve[1:3] - a) @ normal).max() <= _STRAIGHT_TOL * length)
+
+
+def _conic_distance(pts: np.ndarray) -> float:
+    """Largest distance of ``pts`` from their best-fitting conic (normalised units)."""
+    pts = np.unique(np.round(pts, 9), axis=0)
+    if len(pts) < 6:
+        return 0.0 if len(pts) >= 3 else float("inf")
+    c = pts.mean(axis=0)
+    scale = float(np.sqrt(((pts - c) ** 2).sum(axis=1).mean())) or 1.0
+    x, y = ((pts - c) / scale).T
+    design = np.stack([x * x, x * y, y * y, x, y, np.ones_like(x)], axis=1)
+    a, b, cc, d, e, f = np.linalg.svd(design)[2][-1]
+    value = design @ np.array([a, b, cc, d, e, f])
+    grad = np.hypot(2 * a * x + b * y + d, b * x + 2 * cc * y + e)
+    return float(np.max(np.abs(value) / np.maximum(grad, 1e-9)))
+
+
+def _on_conic(pts: np.ndarray) -> bool:
+    return _conic_distance(pts) <= _CONIC_TOL
+
+
+def _corners(m: Member) -> list[np.ndarray] | None:
+    """The corners of a closed path made only of straight segments, else ``None``."""
+    subs = subpaths(m.points)
+    if len(subs) != 1:
+        return None
+    curves = subs[0][..., :2]
+    if not all(_straight(c) for c in curves) or \
+            np.abs(curves[0, 0] - curves[-1, 3]).max() > 1e-6 * (1 + np.abs(curves).max()):
+        return None
+    dirs = [c[3] - c[0] for c in curves if np.hypot(*(c[3] - c[0])) > 1e-9]
+    corners = []
+    for i, d in enumerate(dirs):
+        prev = dirs[i - 1]
+        cos = float(d @ prev / (np.hypot(*d) * np.hypot(*prev)))
+        if cos < np.cos(np.radians(_ANGLE_TOL_DEG)):
+            corners.append(i)
+    starts = [c[0] for c in curves if np.hypot(*(c[3] - c[0])) > 1e-9]
+    return [starts[i] for i in corners]
+
+
+def _angles_right(corners: list[np.ndarray]) -> bool:
+    n = len(corners)
+    for i in range(n):
+        u, v = corners[i - 1] - corners[i], corners[(i + 1) % n] - corners[i]
+        cos = abs(float(u @ v / (np.hypot(*u) * np.hypot(*v))))
+        if cos > np.sin(np.radians(_ANGLE_TOL_DEG)):
+            return False
+    return True
+
+
+def _sides(corners: list[np.ndarray]) -> list[float]:
+    return [float(np.hypot(*(corners[i] - corners[i - 1]))) for i in range(len(corners))]
+
+
+# -- signatures --------------------------------------------------------------------------
+
+def _conic(m: Member, family: Sequence[Member]) -> str | None:
+    curves = _curves(m)
+    if not len(curves):
+        return "no outline"
+    if any(_straight(c) and np.hypot(*(c[3] - c[0])) > 1e-9 for c in curves) and \
+            all(_straight(c) for c in curves):
+        return "straight edges, not a conic"
+    return None if _on_conic(_samples(curves)) else "points do not lie on one conic"
+
+
+def _annulus(m: Member, family: Sequence[Member]) -> str | None:
+    subs = subpaths(m.points)
+    if len(subs) != 2:
+        return f"{len(subs)} closed outlines, not 2"
+    centres = []
+    for s in subs:
+        pts = _samples(s[..., :2])
+        if not _on_conic(pts):
+            return "an outline is not a conic"
+        centres.append(pts.mean(axis=0))
+    size = float(np.ptp(m.points[:, :2], axis=0).max()) or 1.0
+    return None if np.hypot(*(centres[0] - centres[1])) < 0.02 * size else "not concentric"
+
+
+def _round_parts(m: Member, family: Sequence[Member]) -> str | None:
+    """Sectors and angles: every curved piece on one conic, the rest straight."""
+    curved = [c for c in _curves(m) if not _straight(c)]
+    if curved and not _on_conic(_samples(np.array(curved))):
+        return "curved parts do not lie on one conic"
+    return None if len(_curves(m)) else "no outline"
+
+
+def _polygon(n_min: int, n_max: int | None = None, *, right: bool = False,
+             equal: bool = False, regular: bool = False) -> Check:
+    def check(m: Member, family: Sequence[Member]) -> str | None:
+        corners = _corners(m)
+        if corners is None:
+            return "not one closed path of straight edges"
+        n = len(corners)
+        if n < n_min or (n_max is not None and n > n_max):
+            want = n_min if n_max == n_min else f"{n_min}+"
+            return f"{n} corners, expected {want}"
+        if right and not _angles_right(corners):
+            return "corners are not right angles"
+        if equal:
+            sides = _sides(corners)
+            if max(sides) > 1.02 * min(sides):
+                return "sides are not equal"
+        if regular and n >= 5 and not _on_conic(np.array(corners)):
+            return "corners do not lie on one conic"
+        return None
+    return check
+
+
+def _rounded_rectangle(m: Member, family: Sequence[Member]) -> str | None:
+    if _polygon(4, 4, right=True)(m, family) is None:
+        return None
+    subs = subpaths(m.points)
+    if len(subs) != 1:
+        return "not one closed outline"
+    curves = subs[0][..., :2]
+    edges = [c[3] - c[0] for c in curves if _straight(c) and np.hypot(*(c[3] - c[0])) > 1e-6]
+    if len(edges) < 4:
+        return "fewer than 4 straight edges"
+    base = edges[0] / np.hypot(*edges[0])
+    for e in edges:
+        cos = abs(float(e @ base / np.hypot(*e)))
+        tol = np.radians(_ANGLE_TOL_DEG)
+        if not (cos > np.cos(tol) or cos < np.sin(tol)):
+            return "edges are not parallel or perpendicular"
+    return _round_parts(m, family)
+
+
+def _collinear(points: np.ndarray) -> bool:
+    pts = points[:, :2] - points[:, :2].mean(axis=0)
+    if len(pts) < 2:
+        return False
+    s = np.linalg.svd(pts, compute_uv=False)
+    return bool(s[0] > 0 and (len(s) < 2 or s[1] <= 1e-3 * s[0]))
+
+
+def _is_tip(m: Member) -> bool:
+    return any("Tip" in n for n in m.mro_names)
+
+
+def _line(m: Member, family: Sequence[Member]) -> str | None:
+    pts = [x.points for x in family if len(x.points) and not _is_tip(x)]
+    if not pts:
+        return "no outline"
+    return None if _collinear(np.concatenate(pts)) else "points are not on one straight line"
+
+
+def _arrow(m: Member, family: Sequence[Member]) -> str | None:
+    if not len(m.points):
+        return "no shaft"
+    curved = "Curved" in m.cls or any("Curved" in n for n in m.mro_names[:2])
+    shaft_ok = _on_conic(_samples(_curves(m))) if curved else _collinear(m.points)
+    if not shaft_ok:
+        return "the shaft is not " + ("an arc" if curved else "straight")
+    ends = [m.points[0, :2], m.points[-1, :2]]
+    length = float(np.hypot(*(ends[1] - ends[0]))) or 1.0
+    for x in family:
+        if x is m or not len(x.points) or painted(x) is None:
+            continue
+        c = (x.points[:, :2].min(axis=0) + x.points[:, :2].max(axis=0)) / 2
+        size = float(np.ptp(x.points[:, :2], axis=0).max())
+        if size < length and min(np.hypot(*(c - e)) for e in ends) <= size + 0.05 * length:
+            return None
+    return "no tip at an end of the shaft"
+
+
+def _elbow(m: Member, family: Sequence[Member]) -> str | None:
+    curves = _curves(m)
+    segs = [c[3] - c[0] for c in curves if np.hypot(*(c[3] - c[0])) > 1e-9]
+    if not curves.size or not all(_straight(c) for c in curves) or len(segs) < 2:
+        return "not two straight segments"
+    u, v = segs[0], segs[-1]
+    cos = abs(float(u @ v / (np.hypot(*u) * np.hypot(*v))))
+    return None if cos < np.sin(np.radians(_ANGLE_TOL_DEG)) else "segments are not perpendicular"
+
+
+def _ticks_on(axis: Member, family: Sequence[Member]) -> tuple[bool, int]:
+    """(the axis line is straight, the number of ticks across it)."""
+    if len(axis.points) < 2 or not _collinear(axis.points):
+        return False, 0
+    a, b = axis.points[0, :2], axis.points[-1, :2]
+    length = float(np.hypot(*(b - a)))
+    if length < 1e-9:
+        return False, 0
+    d = (b - a) / length
+    n = 0
+    for x in family:
+        if x is axis or _is_tip(x) or len(x.points) < 2 or not _collinear(x.points):
+            continue
+        p, q = x.points[0, :2], x.points[-1, :2]
+        t = q - p
+        tl = float(np.hypot(*t))
+        if 0 < tl < 0.3 * length and abs(float(t @ d)) / tl < np.sin(np.radians(10)):
+            mid = (p + q) / 2 - a
+            across = abs(float(mid @ np.array([-d[1], d[0]])))
+            if across < tl and -tl <= float(mid @ d) <= length + tl:
+                n += 1
+    return True, n
+
+
+def _number_line(m: Member, family: Sequence[Member]) -> str | None:
+    straight, ticks = _ticks_on(m, family)
+    if not straight:
+        return "its line is not straight"
+    return None if ticks >= 2 else f"{ticks} ticks across the line"
+
+
+def _axes(m: Member, family: Sequence[Member]) -> str | None:
+    size = float(np.ptp(np.concatenate([x.points[:, :2] for x in family if len(x.points)]),
+                        axis=0).max()) if any(len(x.points) for x in family) else 0.0
+    lines = []
+    for x in family:
+        if "NumberLine" not in x.mro_names:
+            continue
+        straight, ticks = _ticks_on(x, family)
+        if straight:
+            a, b = x.points[0, :2], x.points[-1, :2]
+            if np.hypot(*(b - a)) >= 0.2 * size:
+                lines.append(((b - a) / np.hypot(*(b - a)), ticks))
+    for i in range(len(lines)):
+        for j in range(i + 1, len(lines)):
+            (u, tu), (v, tv) = lines[i], lines[j]
+            if abs(float(u @ v)) < np.sin(np.radians(_ANGLE_TOL_DEG)) and tu + tv >= 2:
+                return None
+    return "no two long perpendicular axes with ticks"
+
+
+def _graph(m: Member, family: Sequence[Member]) -> str | None:
+    if len(m.points) < 4:
+        return "no curve"
+    x = _samples(_curves(m))[:, 0]
+    dx = np.diff(x)
+    tol = 1e-6 * (float(np.ptp(x)) + 1e-9)
+    if (dx >= -tol).all() or (dx <= tol).all():
+        return None
+    return "x turns back: not a function of x"
+
+
+def _brace(m: Member, family: Sequence[Member]) -> str | None:
+    shape = next((x for x in family if "Brace" in x.mro_names and len(x.points) >= 4), None)
+    if shape is None:
+        return "no brace outline"
+    pts = shape.points[:, :2]
+    c = pts.mean(axis=0)
+    _, _, vt = np.linalg.svd(pts - c, full_matrices=False)
+    u, v = (pts - c) @ vt[0], (pts - c) @ vt[1]
+    if np.ptp(u) < 2 * np.ptp(v):
+        return "not long and thin"
+    flat = np.stack([u, v, np.zeros_like(u)], axis=1)
+    ink = Ink(((flat, True),))
+    box = (float(u.min()), float(v.min()), float(u.max()), float(v.max()))
+    grid = raster(ink, box, (64, 16), 0)
+    mirror = grid[:, ::-1]
+    inter, union = np.logical_and(grid, mirror).sum(), np.logical_or(grid, mirror).sum()
+    if not union or inter / union < 0.7:
+        return "not mirror-symmetric about its middle"
+    cols = grid.any(axis=0)
+    if not cols.any():
+        return "no brace outline"
+    rows = grid.any(axis=1)
+    thick = [np.flatnonzero(grid[:, k]) for k in (32, 31, 16, 47)]
+    mid = max((t.ptp() + 1 if len(t) else 0) for t in thick[:2])
+    arm = max((t.ptp() + 1 if len(t) else 0) for t in thick[2:])
+    return None if rows.sum() >= 4 and mid >= 2 * arm else "no tip in the middle"
+
+
+def _drawn(m: Member, family: Sequence[Member]) -> str | None:
+    return None if any(len(x.points) for x in family) else "no outline"
+
+
+_SIGNATURES: dict[str, Check] = {
+    **dict.fromkeys(("Circle", "Dot", "Ellipse", "Arc", "ArcBetweenPoints"), _conic),
+    "Annulus": _annulus,
+    **dict.fromkeys(("Sector", "AnnularSector", "Angle", "ArcPolygon"), _round_parts),
+    **dict.fromkeys(("Rectangle", "BackgroundRectangle"), _polygon(4, 4, right=True)),
+    "Square": _polygon(4, 4, right=True, equal=True),
+    **dict.fromkeys(("RoundedRectangle", "SurroundingRectangle"), _rounded_rectangle),
+    "Triangle": _polygon(3, 3),
+    **dict.fromkeys(("Polygon", "Polygram"), _polygon(3)),
+    **dict.fromkeys(("RegularPolygon", "RegularPolygram"), _polygon(3, regular=True)),
+    "Star": _polygon(6),
+    **dict.fromkeys(("Line", "DashedLine", "TangentLine", "Underline"), _line),
+    **dict.fromkeys(("Arrow", "Vector", "DoubleArrow", "CurvedArrow", "CurvedDoubleArrow",
+                     "LabeledArrow"), _arrow),
+    **dict.fromkeys(("Elbow", "RightAngle"), _elbow),
+    **dict.fromkeys(("NumberLine", "UnitInterval"), _number_line),
+    **dict.fromkeys(("Axes", "NumberPlane", "ThreeDAxes", "ComplexPlane", "CoordinateSystem",
+                     "BarChart"), _axes),
+    **dict.fromkeys(("ParametricFunction", "FunctionGraph"), _graph),
+    **dict.fromkeys(("Brace", "BraceBetweenPoints", "BraceLabel", "BraceText"), _brace),
+}
+# Accepted as drawn: nothing in their outline is distinctive enough to check.
+_UNCHECKED = frozenset({"CubicBezier", "Cross", "DashedVMobject", "Cutout", "PolarPlane",
+                        "ImplicitFunction", "ArcBrace"})
+KIND_CLASSES = frozenset(_SIGNATURES) | _UNCHECKED
+
+
+def check_kind(claimed: str | None, root: Member, family: Sequence[Member]) -> str | None:
+    """``None`` when the drawn geometry fits the claimed class, else the reason it does not."""
+    if claimed is None or claimed in _UNCHECKED:
+        return _drawn(root, family)
+    check = _SIGNATURES.get(claimed)
+    if check is None:
+        return f"no signature for {claimed}"
+    return check(root, family)
