@@ -25,14 +25,21 @@ class MeasuredObject:
     content: str
     box: Box
     visible: bool = True
+    # Kind and content proven by what the object drew (benchmark.measure.verify); objects
+    # built from a reference layout are true by construction.  Results stored before
+    # verification existed read as verified: ``rescore`` measures them again.
+    verified: bool = True
+    reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "content": self.content,
-                "box": [round(v, 6) for v in self.box.as_list()], "visible": self.visible}
+                "box": [round(v, 6) for v in self.box.as_list()], "visible": self.visible,
+                "verified": self.verified, "reason": self.reason}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> MeasuredObject:
-        return cls(d["kind"], d["content"], Box(*d["box"]), bool(d.get("visible", True)))
+        return cls(d["kind"], d["content"], Box(*d["box"]), bool(d.get("visible", True)),
+                   bool(d.get("verified", True)), str(d.get("reason", "")))
 
 
 @dataclass

@@ -78,12 +78,13 @@ def print_table(path: Path, report: RenderReport, frame_path: Path | None) -> No
               f"{' — ' + report.error if report.error else ''}\n")
     if report.objects:
         out.write(f"\n  {'#':>2}  {'kind':<11} {'content':<28} {'xmin':>7} {'ymin':>7} "
-                  f"{'xmax':>7} {'ymax':>7}  visible\n")
+                  f"{'xmax':>7} {'ymax':>7}  {'visible':<15} verified\n")
         for i, o in enumerate(report.objects):
             x0, y0, x1, y1 = o.box
             vis = f"yes ({o.visible_px} px)" if o.visible else "no"
+            ver = "yes" if o.verified else f"no: {_clip(o.reason, 60)}"
             out.write(f"  {i:>2}  {o.kind:<11} {_clip(o.content or o.cls, 28):<28} "
-                      f"{x0:>7.3f} {y0:>7.3f} {x1:>7.3f} {y1:>7.3f}  {vis}\n")
+                      f"{x0:>7.3f} {y0:>7.3f} {x1:>7.3f} {y1:>7.3f}  {vis:<15} {ver}\n")
         out.write("\n")
     if frame_path is not None:
         out.write(f"  frame      {frame_path}\n")
@@ -91,7 +92,7 @@ def print_table(path: Path, report: RenderReport, frame_path: Path | None) -> No
     out.write(f"  sandbox    {report.sandbox}\n")
     t = report.timings
     out.write(f"  time       {t.get('total_s', 0.0):.2f} s (sandbox {t.get('sandbox_s', 0.0):.2f} "
-              f"s, raster {t.get('raster_s', 0.0):.3f} s)\n")
+              f"s, raster {t.get('raster_s', 0.0):.3f} s, verify {t.get('verify_s', 0.0):.3f} s)\n")
     if report.status is not Status.OK and report.stderr_tail.strip():
         out.write("  stderr (tail):\n")
         for line in report.stderr_tail.strip().splitlines()[-8:]:

@@ -153,8 +153,13 @@ def _aspect(box: tuple[float, float, float, float], floor: float) -> float:
     return max(box[2] - box[0], floor) / max(box[3] - box[1], floor)
 
 
-def compare_ink(drawn: Ink, reference: Ink, *, threshold: float = IOU_THRESHOLD) -> InkMatch:
-    """Whether ``drawn`` is ``reference`` up to position, uniform scale and quarter turns."""
+def compare_ink(drawn: Ink, reference: Ink, *, threshold: float = IOU_THRESHOLD,
+                stretch: bool = False) -> InkMatch:
+    """Whether ``drawn`` is ``reference`` up to position, uniform scale and quarter turns.
+
+    ``stretch`` also allows a non-uniform scale (a matrix stretches its
+    brackets to its height), upright only.
+    """
     if reference.empty:
         return InkMatch(False, 0.0, "the claimed string draws nothing")
     if drawn.empty:
@@ -167,9 +172,9 @@ def compare_ink(drawn: Ink, reference: Ink, *, threshold: float = IOU_THRESHOLD)
     size = _grid(ra)
     ref_px = raster(reference, rbox, size, 0)
     best = InkMatch(False, 0.0, f"aspect ratio {da:.3g}, typeset {ra:.3g} (stretched)")
-    for turns in range(4):
+    for turns in range(1 if stretch else 4):
         a = da if turns % 2 == 0 else 1.0 / da
-        if abs(math.log(a / ra)) > ASPECT_TOLERANCE:
+        if not stretch and abs(math.log(a / ra)) > ASPECT_TOLERANCE:
             continue
         got = raster(drawn, dbox, size, turns)
         union = np.logical_or(got, ref_px).sum()

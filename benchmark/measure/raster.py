@@ -5,10 +5,13 @@ size, whatever the child did to ``config``: every family member is rebuilt as a
 plain mobject from its points and style and handed to a fresh ``Camera``.
 
 Visibility ("only what can be seen counts"): each semantic object's members are
-drawn alone on a transparent layer; the frame is recomposited with and without
-that layer, and the pixels whose colour changes are the object's visible
-pixels.  So an object that is transparent, drawn in the background colour,
-covered by something drawn later, or wholly off-frame has none.
+drawn alone on a transparent layer.  Its visible pixels are those it paints
+where the frame differs from what the viewer would see without it: the
+background plus whatever lies under it that is itself visible, with
+everything drawn later on top.  So an object that is transparent, drawn in the
+colour of what it stands on, covered by something drawn later, or wholly
+off-frame has none; and an object in the background colour that hides
+another one is not "visible" because of what it hides (both have none).
 """
 
 from __future__ import annotations
@@ -132,20 +135,23 @@ class Rasteriser:
         bg[0, 0, 3] = snap.background[3] / 255
         bg[0, 0, :3] *= bg[0, 0, 3]
         counts = [0] * len(objects)
+        # Bottom-up: what lies under a run counts only where the viewer can see it, so a
+        # lower run that ended up hidden is left out of the background it is compared with.
+        shown = [k < 0 and layer is not None for k, layer in layers]
         for n, (k, layer) in enumerate(layers):
             if k < 0 or layer is None:
                 continue
-            (y0, y1, x0, x1), _ = layer
-            below = np.broadcast_to(bg, (y1 - y0, x1 - x0, 4)).copy()
-            for _, other in layers[:n]:
-                _over(below, other, (y0, y1, x0, x1))
-            with_it = below.copy()
-            _over(with_it, layer, (y0, y1, x0, x1))
-            for _, other in layers[n + 1 :]:
-                _over(below, other, (y0, y1, x0, x1))
-                _over(with_it, other, (y0, y1, x0, x1))
-            delta = np.abs(with_it[..., :3] - below[..., :3]).max(axis=2)
-            counts[k] += int((delta > VISIBLE_DELTA).sum())
+            (y0, y1, x0, x1), pix = layer
+            seen = np.broadcast_to(bg, (y1 - y0, x1 - x0, 4)).copy()
+            without = seen.copy()
+            for m, (_, other) in enumerate(layers):
+                _over(seen, other, (y0, y1, x0, x1))
+                if m != n and (m > n or shown[m]):
+                    _over(without, other, (y0, y1, x0, x1))
+            delta = np.abs(seen[..., :3] - without[..., :3]).max(axis=2)
+            px = int(((delta > VISIBLE_DELTA) & (pix[..., 3] > 0)).sum())
+            counts[k] += px
+            shown[n] = px >= MIN_VISIBLE_PX
         return counts
 
     def _layer(self, mobs: list[object]) -> tuple[tuple[int, int, int, int], np.ndarray] | None:

@@ -57,15 +57,14 @@ class Recipe:
 
     cls: str
     string: str
-    settings: tuple[tuple[str, object], ...] = ()
+    settings: str = "{}"  # canonical JSON of the sanitised settings
 
     def key(self) -> str:
-        blob = json.dumps([TYPESET_VERSION, self.cls, self.string, list(self.settings)],
-                          sort_keys=True, default=str)
+        blob = json.dumps([TYPESET_VERSION, self.cls, self.string, self.settings])
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def to_json(self) -> dict:
-        return {"cls": self.cls, "string": self.string, "settings": dict(self.settings)}
+        return {"cls": self.cls, "string": self.string, "settings": json.loads(self.settings)}
 
 
 def _num(v: object, lo: float, hi: float) -> float | None:
@@ -110,6 +109,10 @@ def _tex_settings(raw: dict, cls: str) -> dict[str, object]:
             out["tex_environment"] = "?"  # an environment we will not typeset
         else:
             out["tex_environment"] = _TEX_DEFAULT_ENV[cls]
+    if cls in ("Title", "BulletedList"):  # their rules and gaps are absolute lengths
+        size = _num(raw.get("font_size"), 1.0, 500.0)
+        if size is not None:
+            out["font_size"] = round(size, 3)
     if cls == "Title":
         for name in ("include_underline", "match_underline_width_to_text"):
             if isinstance(raw.get(name), bool):
@@ -139,7 +142,7 @@ def recipe_for(member: Member) -> Recipe | None:
         return None
     raw = member.settings or {}
     settings = _tex_settings(raw, cls) if tex else _text_settings(raw, cls)
-    return Recipe(cls, string, tuple(sorted(settings.items())))
+    return Recipe(cls, string, json.dumps(settings, sort_keys=True))
 
 
 # -- the sandboxed program ---------------------------------------------------------------
@@ -162,10 +165,11 @@ def build(r):
     if cls == "Tex":
         return Tex(s, tex_environment=env)
     if cls == "Title":
-        keys = ("include_underline", "match_underline_width_to_text", "underline_buff")
+        keys = ("include_underline", "match_underline_width_to_text", "underline_buff",
+                "font_size")
         return Title(s, **{{k: o[k] for k in keys if k in o}})
     if cls == "BulletedList":
-        keys = ("buff", "dot_scale_factor")
+        keys = ("buff", "dot_scale_factor", "font_size")
         return BulletedList(*o.get("items", [s]), **{{k: o[k] for k in keys if k in o}})
     kw = {{k: o[k] for k in ("font", "weight", "disable_ligatures", "t2f", "t2s", "t2w",
                               "justify") if k in o}}

@@ -146,7 +146,7 @@ class Verifier:
         if ref is None:
             return "its claimed string typesets to nothing"
         drawn = ink_of(_family(snap, index, kids))
-        got = compare_ink(drawn, ref)
+        got = compare_ink(drawn, ref, stretch=_is_bracket(recipe.string))
         if not got.ok:
             shown = recipe.string if len(recipe.string) <= 40 else recipe.string[:37] + "..."
             return f"does not draw {shown!r}: {got.reason}"
@@ -166,6 +166,11 @@ class Verifier:
                 continue
             return "draws more than its strings"
         return None
+
+
+def _is_bracket(tex: str) -> bool:
+    """A matrix bracket (``\\left[\\begin{array}…``), which manim stretches to fit."""
+    return tex.lstrip().startswith("\\left") and "\\begin{array}" in tex
 
 
 def _is_rule(m: Member) -> bool:

@@ -47,7 +47,7 @@ __all__ = ["ADHERENCE_THRESHOLDS", "DEFAULT_SCORERS", "HEADLINE", "LOWER_IS_BETT
            "outcome_from_report", "padded_iou", "paired_compare", "pass_at_k", "relation_holds",
            "score_outcome", "scorer", "scorers", "summarize"]
 
-for _name in ("execution", "layout", "defects"):
+for _name in ("execution", "verification", "layout", "defects"):
     scorers.add(_name, f"benchmark.scoring._layout:{_name}")
 for _name in ("lpips", "ssim"):
     scorers.add(_name, f"benchmark.scoring._image:{_name}")

@@ -33,15 +33,15 @@ _ADHERENCE = tuple(f"adherence@{t:.1f}" for t in ADHERENCE_THRESHOLDS)
 #: every per-task metric, in display order
 METRICS: tuple[str, ...] = ("compiled", "rendered", "miou", "type_acc", "rel_acc",
                             *_ADHERENCE, "lpips", "ssim", "overlap", "off_frame",
-                            "context_kept")
+                            "context_kept", "verified_rate")
 #: what a summary table shows
 HEADLINE: tuple[str, ...] = ("compiled", "rendered", "miou", "type_acc", "rel_acc",
                              "adherence@0.5", "lpips", "ssim", "overlap", "off_frame",
-                             "context_kept")
+                             "context_kept", "verified_rate")
 #: metrics where a smaller value is better (everything else: larger is better)
 LOWER_IS_BETTER: frozenset[str] = frozenset({"overlap", "off_frame", "lpips"})
 
-DEFAULT_SCORERS = ("execution", "layout", "defects", "lpips", "ssim")
+DEFAULT_SCORERS = ("execution", "verification", "layout", "defects", "lpips", "ssim")
 
 ScoreFn = Callable[[Task, Outcome], dict[str, float | None]]
 
@@ -108,7 +108,7 @@ def outcome_from_report(code: str, report: RenderReport,
     def rgb(frame: np.ndarray | None) -> np.ndarray | None:
         return None if frame is None else np.ascontiguousarray(frame[..., :3])
 
-    objects = [MeasuredObject(o.kind, o.content, Box(*o.box), o.visible)
+    objects = [MeasuredObject(o.kind, o.content, Box(*o.box), o.visible, o.verified, o.reason)
                for o in report.objects]
     return Outcome(code=code, compiled=compiles(code), status=report.status.value,
                    error=report.error, objects=objects, frame=rgb(report.frame),

@@ -162,6 +162,19 @@ def execution(config: ScoringConfig) -> ScoreFn:
     return score
 
 
+@scorer("verification", metrics=("verified_rate",))
+def verification(config: ScoringConfig) -> ScoreFn:
+    """The share of visible objects whose kind and content their drawing proves."""
+
+    def score(task: Task, outcome: Outcome) -> dict[str, float | None]:
+        visible = outcome.visible_objects if outcome.status == "ok" else []
+        if not visible:
+            return {"verified_rate": None}
+        return {"verified_rate": sum(o.verified for o in visible) / len(visible)}
+
+    return score
+
+
 @scorer("layout", metrics=_LAYOUT)
 def layout(config: ScoringConfig) -> ScoreFn:
     """Placement against the reference layout."""

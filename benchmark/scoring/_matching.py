@@ -19,8 +19,11 @@ swapping the contents of two objects ("Left" placed on the right) is matched by
 content and earns no IoU.  A pair is accepted only below ``MAX_COST`` = 3:
 a different kind with different content (≥ 3.25) or a different kind with no
 content evidence (≥ 3.25) is never a match; the same kind with no content
-evidence always is.  Among acceptable pairs the assignment first maximises
-the number of matched reference objects, then minimises the total cost.
+evidence always is, which is why only *verified* objects are candidates: an
+object whose kind or content its drawing does not prove (``verified`` false,
+see ``benchmark.measure.verify``) is never matched.  Among acceptable pairs
+the assignment first maximises the number of matched reference objects, then
+minimises the total cost.
 Predicted objects are put in a canonical order before solving, so the result
 does not depend on the order the scene created them in.
 """
@@ -97,9 +100,9 @@ def match_objects(reference: Sequence[PlacedObject],
                   predicted: Sequence[MeasuredObject]) -> list[int | None]:
     """For each reference object, the index in ``predicted`` of its match, or ``None``.
 
-    Only visible predicted objects can be matched; each is matched at most once.
+    Only visible, verified predicted objects can be matched; each is matched at most once.
     """
-    candidates = sorted((i for i, o in enumerate(predicted) if o.visible),
+    candidates = sorted((i for i, o in enumerate(predicted) if o.visible and o.verified),
                         key=lambda i: _canonical_key(predicted[i]))
     out: list[int | None] = [None] * len(reference)
     if not reference or not candidates:

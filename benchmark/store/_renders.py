@@ -28,7 +28,7 @@ from benchmark.tasks import Box
 __all__ = ["MEASURE_VERSION", "UNCACHED_STATUSES", "RenderCache", "RenderLookup",
            "measured_objects", "render_salt"]
 
-MEASURE_VERSION = 1
+MEASURE_VERSION = 2  # 2: objects are verified (kind and content proven by geometry)
 UNCACHED_STATUSES = frozenset({"timeout", "memory_exceeded", "crashed"})
 
 
@@ -94,7 +94,8 @@ class RenderCache:
         snapshot = arts.put_snapshot(report.snapshots[-1]) if report.snapshots else None
         objects = [{"kind": o.kind, "cls": o.cls, "content": o.content,
                     "box": [float(v) for v in o.box], "visible": bool(o.visible),
-                    "visible_px": int(o.visible_px)} for o in report.objects]
+                    "visible_px": int(o.visible_px), "verified": bool(o.verified),
+                    "reason": o.reason} for o in report.objects]
         entry = CachedRender(
             key=self.key(code, salt), salt=salt, status=report.status.value,
             error=report.error, objects=objects, frame=frame, snapshot=snapshot,
@@ -109,5 +110,6 @@ class RenderCache:
 
 def measured_objects(entry: CachedRender) -> list[MeasuredObject]:
     """The scorers' view of a cached render's objects (full-precision boxes)."""
-    return [MeasuredObject(o["kind"], o["content"], Box(*o["box"]), bool(o["visible"]))
+    return [MeasuredObject(o["kind"], o["content"], Box(*o["box"]), bool(o["visible"]),
+                           bool(o.get("verified", True)), str(o.get("reason", "")))
             for o in entry.objects]

@@ -200,6 +200,8 @@ def _typesetting(mob: Any, mro: list[str]) -> dict[str, Any]:
         names: tuple[str, ...] = _TEX_SETTINGS
         if "BulletedList" in mro:
             out["parts"] = [getattr(m, "tex_string", "") for m in mob.submobjects][:200]
+        if isinstance(getattr(mob, "_font_size", None), int | float):
+            out["font_size"] = float(mob._font_size)  # as built: absolute buffs depend on it
     elif "Text" in mro or "MarkupText" in mro or "Paragraph" in mro:
         names = _TEXT_SETTINGS
         src = getattr(mob, "lines_text", mob)
