@@ -102,6 +102,15 @@ class ExtraObject:
     visible: bool
     rect: Rect
     label: Point | None = None
+    verified: bool = True
+    reason: str = ""
+
+    @property
+    def why(self) -> str:
+        """Why nothing was matched to it, as the table says it."""
+        if not self.visible:
+            return "not visible"
+        return "not matched" if self.verified else f"unverified: {self.reason}"
 
 
 @dataclass
@@ -178,7 +187,8 @@ def diff_view(task: Task | None, result: TaskResult) -> DiffView:
         if j not in used:
             n += 1
             rect = _rect(o.box, 1)
-            view.extras.append(ExtraObject(n, o.kind, o.content, o.visible, rect, labels(rect)))
+            view.extras.append(ExtraObject(n, o.kind, o.content, o.visible, rect, labels(rect),
+                                           o.verified, o.reason))
     return view
 
 

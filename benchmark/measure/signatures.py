@@ -14,8 +14,8 @@ claimed class gets a signature that the drawn points must satisfy:
 * number line: a straight line with perpendicular ticks; axes: two long
   perpendicular number lines, with ticks;
 * graph: a curve that is a function of x (x never turns back);
-* brace: a long thin outline, mirror-symmetric about its middle, with a tip
-  there.
+* brace: a long outline with thin arms, a tip in the middle on one side and
+  the ends curling to the other.
 
 Classes whose outline says nothing distinctive (Bézier curves, dashed or cut
 out paths, plain VMobjects) are accepted as drawn and say so in the reason.
@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from benchmark.measure.ink import painted, subpaths
+from benchmark.measure.ink import Ink, painted, raster, subpaths
 from benchmark.snapshot import Member
 
 __all__ = ["KIND_CLASSES", "check_kind"]
@@ -321,11 +321,14 @@ def _brace(m: Member, family: Sequence[Member]) -> str | None:
     if half <= 0 or np.ptp(u) < 3 * np.ptp(v):
         return "not long and thin"
     u = u - (u.max() + u.min()) / 2
-    mirrored = np.stack([-u, v], axis=1)
-    here = np.stack([u, v], axis=1)
-    gaps = np.sqrt(((mirrored[:, None, :] - here[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
-    if np.quantile(gaps, 0.95) > 0.02 * half:
-        return "not mirror-symmetric about its middle"
+    flat = (shape.points[:, :2] - c) @ vt.T
+    outline = Ink(((np.column_stack([flat, np.zeros(len(flat))]), True),))
+    grid = raster(outline, (float(flat[:, 0].min()), float(flat[:, 1].min()),
+                            float(flat[:, 0].max()), float(flat[:, 1].max())), (128, 32), 0)
+    for col in (32, 96):  # the arms, halfway to each end, are thin
+        rows = np.flatnonzero(grid[:, col])
+        if len(rows) == 0 or np.ptp(rows) + 1 > 0.45 * grid.shape[0]:
+            return "its arms are not thin"
     top, bottom = abs(u[np.argmax(v)]), abs(u[np.argmin(v)])
     tip, ends = min(top, bottom), max(top, bottom)
     if tip > 0.1 * half or ends < 0.8 * half:

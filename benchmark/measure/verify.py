@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmark.measure.ink import compare_ink, ink_of, painted
-from benchmark.measure.objects import SemanticObject, claimed_class
+from benchmark.measure.objects import SemanticObject, claimed_class, family_members
 from benchmark.measure.signatures import check_kind
 from benchmark.measure.typeset import Recipe, Typesetter, recipe_for
 from benchmark.snapshot import Member, Snapshot
@@ -75,12 +75,7 @@ def _units(snap: Snapshot, obj: SemanticObject, kids: list[list[int]]) -> _Units
 
 
 def _family(snap: Snapshot, index: int, kids: list[list[int]]) -> list[Member]:
-    out, stack = [], [index]
-    while stack:
-        j = stack.pop()
-        out.append(snap.members[j])
-        stack.extend(kids[j])
-    return out
+    return [snap.members[j] for j in family_members(index, kids)]
 
 
 class Verifier:
