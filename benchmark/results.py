@@ -23,7 +23,9 @@ from benchmark.outcome import MeasuredObject
 __all__ = ["RESULTS_FORMAT_VERSION", "RUN_STATUSES", "ResultsFormatError", "RunLog",
            "RunRecord", "TaskResult", "clean_metrics"]
 
-RESULTS_FORMAT_VERSION = 1
+# 2: each measured object carries ``verified`` and ``reason`` (version-1 objects read as
+#    verified, since nothing checked them then; rescoring measures them again).
+RESULTS_FORMAT_VERSION = 2
 
 #: ``running``: started, not finished (or killed); ``complete``: every task has a
 #: result; ``interrupted``: stopped by Ctrl-C / SIGTERM, resumable.
@@ -160,7 +162,8 @@ class TaskResult:
       of ``benchmark.scoring.aggregate.pass_ks(n)`` above 1, and every other metric the
       mean over the samples; with one sample they are that sample's values.
     - ``objects``: the measured semantic objects of the final keyframe
-      (``MeasuredObject.to_json``: kind, content, box [xmin, ymin, xmax, ymax], visible).
+      (``MeasuredObject.to_json``: kind, content, box [xmin, ymin, xmax, ymax], visible,
+      verified — kind and content proven by the drawing — and the reason in a few words).
     - ``frame``: the frame PNG drawn by trusted code (``None`` when nothing rendered);
       ``reference_frame``: the reference's, when the task has reference code.
     - ``snapshot``: the final keyframe's Snapshot payload, when rendered.

@@ -495,7 +495,10 @@ def test_well_formed_forged_snapshot_only_changes_what_is_drawn(renderer):
     report = renderer.render(FORGER)
     # Allowed: the forgery is validated, then drawn and measured by trusted code.
     assert report.status is Status.OK, report.error
-    assert [(o.kind, o.content) for o in report.objects] == [("text", "FORGED")]
+    # Measured where it was drawn, but its claims are not believed: a filled square does
+    # not draw "FORGED", so it is an unverified ``other`` with no content.
+    assert [(o.kind, o.content, o.verified) for o in report.objects] == [("other", "", False)]
+    assert "does not draw 'FORGED'" in report.objects[0].reason
     assert_box(report.objects[0].box, (1.0, 1.0, 2.0, 2.0))
     assert report.frame is not None and report.frame.shape == (480, 854, 4)
     assert report.keyframes == 2  # the real final state, then the forgery
