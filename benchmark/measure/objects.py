@@ -4,8 +4,9 @@ Descend through plain containers (``VGroup``, ``Group``, ``VDict`` and
 subclasses of them that are not themselves a known kind); stop at the first
 class in a mobject's MRO that names a kind.  A ``MathTex`` is one object, an
 ``Axes`` is one object, the graph plotted on it is another.  The box of an
-object is the extent of every point in its family, exactly as manim's own
-``get_left``/``get_top`` geometry computes it (control points included).
+object is the extent of every *painted* point in its family (control points
+included, as manim's own ``get_left``/``get_top`` geometry computes it);
+points that carry no paint are left out, since nothing shows them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from benchmark.measure.ink import painted
 from benchmark.snapshot import Member, Snapshot
 
 __all__ = ["KINDS", "SemanticObject", "claimed_class", "classify", "family_members",
@@ -98,6 +100,17 @@ class SemanticObject:
                 "reason": self.reason}
 
 
+def _draws(m: Member) -> bool:
+    """Whether the camera paints anything of this member."""
+    if m.draw == "V":
+        return painted(m) is not None
+    if m.draw == "I":
+        return m.pixels is not None and len(m.points) >= 3
+    if m.draw == "P":
+        return m.rgbas is not None and len(m.rgbas) > 0 and float(m.rgbas[:, 3].max()) > 0
+    return False
+
+
 def family_members(index: int, kids: list[list[int]]) -> list[int]:
     out, stack = [], [index]
     while stack:
@@ -145,7 +158,9 @@ def semantic_objects(snap: Snapshot) -> list[SemanticObject]:
         pts = [snap.members[i].points for i in family if len(snap.members[i].points)]
         if not pts:
             return  # nothing with geometry (a ValueTracker, an empty group)
-        allp = np.concatenate(pts)
+        # The box is what is drawn: points that carry no paint are claims, not geometry.
+        drawn = [snap.members[i].points for i in family if _draws(snap.members[i])]
+        allp = np.concatenate(drawn or pts)
         box = (float(allp[:, 0].min()), float(allp[:, 1].min()),
                float(allp[:, 0].max()), float(allp[:, 1].max()))
         root = snap.members[index]

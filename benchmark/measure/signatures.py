@@ -13,7 +13,8 @@ claimed class gets a signature that the drawn points must satisfy:
   end; elbow and right angle: two perpendicular segments;
 * number line: a straight line with perpendicular ticks; axes: two long
   perpendicular number lines, with ticks;
-* graph: a curve that is a function of x (x never turns back);
+* graph: a curve that is a function of x (x never turns back); a parametric
+  or polar plot, whose x may turn back, at least has no corners;
 * brace: a long outline with thin arms, a tip in the middle on one side and
   the ends curling to the other.
 
@@ -83,12 +84,17 @@ def _on_conic(pts: np.ndarray) -> bool:
     return _conic_distance(pts) <= _CONIC_TOL
 
 
-def _corners(m: Member) -> list[np.ndarray] | None:
-    """The corners of a closed path made only of straight segments, else ``None``."""
-    subs = subpaths(m.points)
-    if len(subs) != 1:
-        return None
-    curves = subs[0][..., :2]
+def _corners(m: Member, sub: np.ndarray | None = None) -> list[np.ndarray] | None:
+    """The corners of a closed path made only of straight segments, else ``None``.
+
+    ``sub``: one subpath of ``m`` (default: ``m`` must be a single subpath).
+    """
+    if sub is None:
+        subs = subpaths(m.points)
+        if len(subs) != 1:
+            return None
+        sub = subs[0]
+    curves = sub[..., :2]
     if not all(_straight(c) for c in curves) or \
             np.abs(curves[0, 0] - curves[-1, 3]).max() > 1e-6 * (1 + np.abs(curves).max()):
         return None
@@ -144,11 +150,19 @@ def _annulus(m: Member, family: Sequence[Member]) -> str | None:
 
 
 def _round_parts(m: Member, family: Sequence[Member]) -> str | None:
-    """Sectors and angles: every curved piece on one conic, the rest straight."""
-    curved = [c for c in _curves(m) if not _straight(c)]
-    if curved and not _on_conic(_samples(np.array(curved))):
-        return "curved parts do not lie on one conic"
-    return None if len(_curves(m)) else "no outline"
+    """Sectors and angles: each run of curved pieces on a conic, the rest straight."""
+    curves = _curves(m)
+    if not len(curves):
+        return "no outline"
+    run: list[np.ndarray] = []
+    for c in [*curves, None]:
+        if c is not None and not _straight(c):
+            run.append(c)
+            continue
+        if run and not _on_conic(_samples(np.array(run))):
+            return "a curved part does not lie on a conic"
+        run = []
+    return None
 
 
 def _polygon(n_min: int, n_max: int | None = None, *, right: bool = False,
@@ -168,6 +182,24 @@ def _polygon(n_min: int, n_max: int | None = None, *, right: bool = False,
             if max(sides) > 1.02 * min(sides):
                 return "sides are not equal"
         if regular and n >= 5 and not _on_conic(np.array(corners)):
+            return "corners do not lie on one conic"
+        return None
+    return check
+
+
+def _polygram(n_min: int, *, regular: bool = False) -> Check:
+    """Closed straight-edged paths (a hexagram is two triangles), n_min corners in all."""
+    def check(m: Member, family: Sequence[Member]) -> str | None:
+        subs = subpaths(m.points)
+        corners: list[np.ndarray] = []
+        for sub in subs:
+            got = _corners(m, sub)
+            if got is None:
+                return "not closed paths of straight edges"
+            corners += got
+        if len(corners) < n_min:
+            return f"{len(corners)} corners, expected {n_min}+"
+        if regular and not _on_conic(np.array(corners)):
             return "corners do not lie on one conic"
         return None
     return check
@@ -205,7 +237,9 @@ def _is_tip(m: Member) -> bool:
 
 
 def _line(m: Member, family: Sequence[Member]) -> str | None:
-    pts = [x.points for x in family if len(x.points) and not _is_tip(x)]
+    # Its own points; a dashed line has none and is its dashes (labels are not the line).
+    pts = [m.points] if len(m.points) else \
+        [x.points for x in family if len(x.points) and not _is_tip(x)]
     if not pts:
         return "no outline"
     return None if _collinear(np.concatenate(pts)) else "points are not on one straight line"
@@ -309,6 +343,22 @@ def _graph(m: Member, family: Sequence[Member]) -> str | None:
     return "x turns back: not a function of x"
 
 
+def _parametric(m: Member, family: Sequence[Member]) -> str | None:
+    """A plotted curve: a function of x, or else (a polar or parametric plot) smooth."""
+    if _graph(m, family) is None:
+        return None
+    for sub in subpaths(m.points):
+        c = sub[..., :2]
+        out_dir = c[:-1, 3] - c[:-1, 2]
+        in_dir = c[1:, 1] - c[1:, 0]
+        lengths = np.hypot(*out_dir.T) * np.hypot(*in_dir.T)
+        ok = lengths > 1e-12
+        cos = (out_dir[ok] * in_dir[ok]).sum(axis=1) / lengths[ok]
+        if len(cos) and cos.min() < np.cos(np.radians(30)):
+            return "x turns back and the curve has corners: not a plot"
+    return None
+
+
 def _brace(m: Member, family: Sequence[Member]) -> str | None:
     shape = next((x for x in family if "Brace" in x.mro_names and len(x.points) >= 4), None)
     if shape is None:
@@ -348,8 +398,10 @@ _SIGNATURES: dict[str, Check] = {
     "Square": _polygon(4, 4, right=True, equal=True),
     **dict.fromkeys(("RoundedRectangle", "SurroundingRectangle"), _rounded_rectangle),
     "Triangle": _polygon(3, 3),
-    **dict.fromkeys(("Polygon", "Polygram"), _polygon(3)),
-    **dict.fromkeys(("RegularPolygon", "RegularPolygram"), _polygon(3, regular=True)),
+    "Polygon": _polygon(3),
+    "Polygram": _polygram(3),
+    "RegularPolygon": _polygon(3, regular=True),
+    "RegularPolygram": _polygram(3, regular=True),
     "Star": _polygon(6),
     **dict.fromkeys(("Line", "DashedLine", "TangentLine", "Underline"), _line),
     **dict.fromkeys(("Arrow", "Vector", "DoubleArrow", "CurvedArrow", "CurvedDoubleArrow",
@@ -358,7 +410,8 @@ _SIGNATURES: dict[str, Check] = {
     **dict.fromkeys(("NumberLine", "UnitInterval"), _number_line),
     **dict.fromkeys(("Axes", "NumberPlane", "ThreeDAxes", "ComplexPlane", "CoordinateSystem",
                      "BarChart"), _axes),
-    **dict.fromkeys(("ParametricFunction", "FunctionGraph"), _graph),
+    "FunctionGraph": _graph,
+    "ParametricFunction": _parametric,
     **dict.fromkeys(("Brace", "BraceBetweenPoints", "BraceLabel", "BraceText"), _brace),
 }
 # Accepted as drawn: nothing in their outline is distinctive enough to check.

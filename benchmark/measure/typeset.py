@@ -32,12 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.measure.ink import Ink, ink_of
-from benchmark.measure.objects import family_members
-from benchmark.snapshot import Member, SnapshotError, decode_snapshot
+from benchmark.measure.objects import CONTAINER, classify
+from benchmark.snapshot import Member, Snapshot, SnapshotError, decode_snapshot
 
 __all__ = ["RECIPE_CLASSES", "Recipe", "TypesetStore", "Typesetter", "recipe_for"]
 
-TYPESET_VERSION = 1
+TYPESET_VERSION = 2  # 2: attachments (a Title's underline …) are not part of the ink
 BATCH = 12  # recipes per sandbox request
 # Most-derived first: the first of these in a member's MRO says how to typeset it.
 RECIPE_CLASSES = ("Title", "BulletedList", "Tex", "MathTex", "SingleStringMathTex",
@@ -204,6 +204,25 @@ def program(recipes: list[Recipe]) -> str:
     return _PROGRAM.format(payload=base64.b64encode(blob).decode())
 
 
+def glyphs(snap: Snapshot, index: int, kids: list[list[int]]) -> tuple[list[int], list[int]]:
+    """A text member's own drawing, and the roots of what is attached to it.
+
+    Below a formula or a text, a child of another kind (a ``Title``'s
+    underline, a label's dot) is not part of the typeset string: it is left out
+    of the ink on both sides and checked as what it claims to be instead.
+    """
+    own, attached, stack = [], [], [index]
+    while stack:
+        i = stack.pop()
+        kind = classify(snap.members[i])
+        if i != index and kind not in (None, CONTAINER, "tex", "text"):
+            attached.append(i)
+            continue
+        own.append(i)
+        stack.extend(reversed(kids[i]))
+    return own, attached
+
+
 def inks_from_payload(payload: bytes, n: int) -> list[Ink | None]:
     """Per recipe, its ink (``None``: nothing typeset), from the program's snapshot."""
     snap = decode_snapshot(payload)
@@ -213,7 +232,7 @@ def inks_from_payload(payload: bytes, n: int) -> list[Ink | None]:
     kids = snap.children()
     out: list[Ink | None] = []
     for r in roots:
-        ink = ink_of(snap.members[i] for i in family_members(r, kids))
+        ink = ink_of(snap.members[i] for i in glyphs(snap, r, kids)[0])
         out.append(None if ink.empty else ink)
     return out
 

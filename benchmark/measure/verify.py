@@ -30,7 +30,7 @@ import numpy as np
 from benchmark.measure.ink import compare_ink, ink_of, painted
 from benchmark.measure.objects import SemanticObject, claimed_class, family_members
 from benchmark.measure.signatures import check_kind
-from benchmark.measure.typeset import Recipe, Typesetter, recipe_for
+from benchmark.measure.typeset import Recipe, Typesetter, glyphs, recipe_for
 from benchmark.snapshot import Member, Snapshot
 
 __all__ = ["Verdict", "Verifier", "apply_verdicts"]
@@ -101,6 +101,9 @@ class Verifier:
             why = self._unit(snap, index, recipe, inks, kids)
             if why is not None:
                 return Verdict(False, why)
+        if obj.kind == "matrix" and not units.members and \
+                {"MobjectMatrix", "MobjectTable"} & set(root.mro_names):
+            return Verdict(True, "a table of mobjects: nothing typeset to check")
         if obj.kind in _TEXT_KINDS or obj.kind == "matrix":
             why = self._text_body(snap, obj, units)
             if why is not None:
@@ -140,11 +143,17 @@ class Verifier:
             return ref
         if ref is None:
             return "its claimed string typesets to nothing"
-        drawn = ink_of(_family(snap, index, kids))
+        own, attached = glyphs(snap, index, kids)
+        drawn = ink_of(snap.members[i] for i in own)
         got = compare_ink(drawn, ref, stretch=_is_bracket(recipe.string))
         if not got.ok:
             shown = recipe.string if len(recipe.string) <= 40 else recipe.string[:37] + "..."
             return f"does not draw {shown!r}: {got.reason}"
+        for a in attached:
+            att = snap.members[a]
+            why = check_kind(claimed_class(att), att, _family(snap, a, kids))
+            if why is not None:
+                return f"its attached {att.cls} is not one: {why}"
         return None
 
     @staticmethod
@@ -157,7 +166,8 @@ class Verifier:
             m = snap.members[i]
             if painted(m) is None:
                 continue
-            if obj.kind == "matrix" and _is_rule(m):
+            if (obj.kind == "matrix" or "Table" in snap.members[obj.root].mro_names) \
+                    and _is_rule(m):
                 continue
             return "draws more than its strings"
         return None
