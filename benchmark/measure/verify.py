@@ -101,9 +101,10 @@ class Verifier:
             why = self._unit(snap, index, recipe, inks, kids)
             if why is not None:
                 return Verdict(False, why)
-        if obj.kind == "matrix" and not units.members and \
-                {"MobjectMatrix", "MobjectTable"} & set(root.mro_names):
-            return Verdict(True, "a table of mobjects: nothing typeset to check")
+        if obj.kind == "matrix" and not units.members and "MobjectTable" in root.mro_names:
+            rules = sum(1 for m in family if painted(m) is not None and _is_rule(m))
+            if rules >= 2:
+                return Verdict(True, f"a table of mobjects ({rules} rules): nothing typeset")
         if obj.kind in _TEXT_KINDS or obj.kind == "matrix":
             why = self._text_body(snap, obj, units)
             if why is not None:
