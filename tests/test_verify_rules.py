@@ -133,7 +133,10 @@ def test_dark_text_on_a_light_card_is_visible(renderer):
 
 
 def test_a_gradient_coloured_graph_is_not_rejected_by_the_bounds(renderer):
+    """manim keeps one stroke colour per point (here 6,001) for a colour scale."""
     report = renderer.render(scene(
-        "ax = Axes()\nself.add(ax, ax.plot(lambda x: x ** 2 / 8, color=[BLUE, RED]))"))
+        "ax = Axes(x_range=[-3, 3], y_range=[-3, 3])\n"
+        "self.add(ax, ax.plot(lambda x: 0.1 * x ** 3, x_range=(-3, 3, 0.001),"
+        " colorscale=[BLUE, GREEN, YELLOW, ORANGE, RED], colorscale_axis=0))"))
     assert report.status.value == "ok", report.error
     assert all(o.verified for o in report.objects)
