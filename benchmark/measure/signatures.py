@@ -32,7 +32,7 @@ import numpy as np
 from benchmark.measure.ink import Ink, painted, raster, subpaths
 from benchmark.snapshot import Member
 
-__all__ = ["KIND_CLASSES", "check_kind"]
+__all__ = ["KIND_CLASSES", "SINGLE_OUTLINE", "check_kind"]
 
 Check = Callable[[Member, Sequence[Member]], str | None]  # None: holds; else why not
 
@@ -414,6 +414,12 @@ _SIGNATURES: dict[str, Check] = {
     "ParametricFunction": _parametric,
     **dict.fromkeys(("Brace", "BraceBetweenPoints", "BraceLabel", "BraceText"), _brace),
 }
+# Drawn as one outline (plus tips and labels): anything else painted below one is extra.
+SINGLE_OUTLINE = frozenset({"Circle", "Dot", "Ellipse", "Arc", "ArcBetweenPoints", "Annulus",
+                            "Sector", "AnnularSector", "Rectangle", "BackgroundRectangle",
+                            "Square", "RoundedRectangle", "SurroundingRectangle", "Triangle",
+                            "Polygon", "Polygram", "RegularPolygon", "RegularPolygram", "Star",
+                            "Line", "TangentLine", "Underline", "Elbow", "RightAngle"})
 # Accepted as drawn: nothing in their outline is distinctive enough to check.
 _UNCHECKED = frozenset({"CubicBezier", "Cross", "DashedVMobject", "Cutout", "PolarPlane",
                         "ImplicitFunction", "ArcBrace"})

@@ -29,7 +29,7 @@ import numpy as np
 
 from benchmark.measure.ink import compare_ink, ink_of, painted
 from benchmark.measure.objects import SemanticObject, claimed_class, family_members
-from benchmark.measure.signatures import check_kind
+from benchmark.measure.signatures import SINGLE_OUTLINE, check_kind
 from benchmark.measure.typeset import Recipe, Typesetter, glyphs, recipe_for
 from benchmark.snapshot import Member, Snapshot
 
@@ -128,6 +128,8 @@ class Verifier:
                      and painted(snap.members[i]) is not None]
             if stray:
                 return Verdict(False, "draws more than a brace and its label")
+        if claimed in SINGLE_OUTLINE and _attached_drawing(snap, obj, units, kids):
+            return Verdict(False, f"draws more than a {claimed} (something attached under it)")
         what = claimed or "plain path"
         return Verdict(True, f"geometry fits {what}" + (" (and its strings)"
                                                        if units.members else ""))
@@ -172,6 +174,25 @@ class Verifier:
                 continue
             return "draws more than its strings"
         return None
+
+
+def _attached_drawing(snap: Snapshot, obj: SemanticObject, units: _Units,
+                      kids: list[list[int]]) -> bool:
+    """A single-outline shape with painted members of its own below it (not a tip, a label
+    or a label's backdrop): they would stretch its box beyond the shape it claims."""
+    root = obj.root
+    backdrops: set[int] = set()
+    for i in obj.members:
+        if i != root and {"BackgroundRectangle", "SurroundingRectangle"} & \
+                set(snap.members[i].mro_names):
+            backdrops.update(family_members(i, kids))
+    for i in obj.members:
+        m = snap.members[i]
+        if i == root or i in units.covered or i in backdrops or "ArrowTip" in m.mro_names:
+            continue
+        if painted(m) is not None:
+            return True
+    return False
 
 
 def _is_bracket(tex: str) -> bool:
