@@ -34,8 +34,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "render", help="render one scene file in the sandbox and report objects and boxes",
         description="Run SCENE.py in the sandbox (animations skipped), then report every "
                     "semantic object of the final keyframe with its kind, content, box in "
-                    "scene units [xmin, ymin, xmax, ymax] and visibility, and save the frame "
-                    "drawn by trusted code. Exit status: 0 ok, 1 the scene failed, 2 usage.")
+                    "scene units [xmin, ymin, xmax, ymax], visibility and whether its kind and "
+                    "content are verified (proven by what it drew; the reason says why or why "
+                    "not), and save the frame drawn by trusted code. Exit status: 0 ok, 1 the "
+                    "scene failed, 2 usage.")
     r.add_argument("scene_file", metavar="SCENE.py", type=Path)
     r.add_argument("--scene", metavar="NAME", help="Scene class to render when the file "
                                                    "defines several")
