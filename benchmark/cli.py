@@ -18,8 +18,8 @@ from benchmark.sandbox import Limits, SandboxConfig
 __all__ = ["COMMANDS", "CliError", "main", "print_json"]
 
 # Order is the order of `--help`.
-COMMANDS = ("run", "runs", "report", "compare", "render", "bench_render", "score", "models",
-            "suites", "export", "ceiling", "build_suite", "prepare")
+COMMANDS = ("run", "runs", "report", "compare", "rescore", "render", "bench_render", "score",
+            "models", "suites", "export", "ceiling", "build_suite", "prepare")
 
 
 class CliError(Exception):

@@ -74,11 +74,20 @@ class RunRecord:
     - ``seeds``: every seed the run used, by name (``seed``: the run seed; ``bootstrap``:
       the summary intervals'; ``per_task``: how each task's generate is seeded).
     - ``sandbox_mode``: ``bwrap`` or ``rlimit-only``; ``sandbox_note``: why it fell back.
-    - ``scoring``: the scoring configuration as JSON.
+    - ``scoring``: the scoring configuration as JSON, with ``version``: the
+      ``benchmark.scoring.SCORING_VERSION`` its metrics were computed under (absent in
+      runs recorded before versions were: those read as version 1).  A run rescored in
+      place (``python -m benchmark rescore``) also has ``rescored``: when, and the
+      version it was scored under before.
     - ``lpips``: ``{"available": bool, "reason": str | None}``, recorded once per run (when
       LPIPS is unavailable its per-task value is ``None`` for this reason).
     - ``timings``: wall time and counters, accumulated over every session of the run
       (``wall_s``, ``sessions``, ``renders``, ``cache_hits``, …).
+    - ``origin``: ``None`` for a run of its own; for a run made from another one,
+      ``{"kind": "retry" | "rescore", "run_id": the earlier run, ...}``: ``retry``
+      (``run --retry-failed``) also lists the ``retried`` task ids (every other row was
+      copied from the earlier run, which keeps the first attempts); ``rescore``
+      (``rescore --as-new-run``) also names the ``scoring_version`` it was scored under.
     - ``format_version``: ``RESULTS_FORMAT_VERSION`` at write time.
     """
 
@@ -103,11 +112,13 @@ class RunRecord:
     scoring: dict[str, Any] = field(default_factory=dict)
     lpips: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, Any] | None = None
     format_version: int = RESULTS_FORMAT_VERSION
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": self.format_version, "run_id": self.run_id,
+            "origin": dict(self.origin) if self.origin is not None else None,
             "created": self.created, "finished": self.finished, "status": self.status,
             "model": self.model, "model_args": dict(self.model_args),
             "suite": self.suite, "split": self.split, "suite_version": self.suite_version,
@@ -135,6 +146,7 @@ class RunRecord:
                 sandbox_mode=str(d.get("sandbox_mode") or ""),
                 sandbox_note=d.get("sandbox_note"), scoring=dict(d.get("scoring") or {}),
                 lpips=dict(d.get("lpips") or {}), timings=dict(d.get("timings") or {}),
+                origin=dict(d["origin"]) if d.get("origin") else None,
                 format_version=version)
         except (KeyError, TypeError, ValueError) as exc:
             raise ResultsFormatError(f"run record: bad or missing field: {exc}") from None
