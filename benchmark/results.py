@@ -3,7 +3,8 @@
 A run is one ``RunRecord`` (what ran, on what, under which conditions) and one
 ``TaskResult`` per task.  Both are plain typed dataclasses whose ``to_json``
 output is the stored and exported shape; ``from_json`` accepts exactly that
-shape.  ``RunLog`` bundles a record with its results for export.  Any change
+shape.  ``RunLog`` bundles a record with its results for export.  ``load``
+reads runs from a database into a pandas DataFrame, one row per task × sample.  Any change
 to a field's meaning or shape bumps ``RESULTS_FORMAT_VERSION``; readers refuse
 versions newer than they know.
 
@@ -15,13 +16,20 @@ and its artifacts can be moved together.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from benchmark.outcome import MeasuredObject
 
-__all__ = ["RESULTS_FORMAT_VERSION", "RUN_STATUSES", "ResultsFormatError", "RunLog",
-           "RunRecord", "TaskResult", "clean_metrics"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from benchmark.store import Store
+
+__all__ = ["RESULTS_FORMAT_VERSION", "RUN_STATUSES", "TABLE_COLUMNS", "ResultsFormatError",
+           "RunLog", "RunRecord", "TaskResult", "clean_metrics", "load", "table", "table_rows"]
 
 RESULTS_FORMAT_VERSION = 1
 
@@ -267,3 +275,83 @@ class RunLog:
         version = _check_version(d, "run log")
         return cls(RunRecord.from_json(d["run"]),
                    [TaskResult.from_json(r) for r in d.get("results") or []], version)
+
+
+# -- results as a table ------------------------------------------------------------------------
+
+#: the columns of ``load`` before the metrics, in order
+TABLE_COLUMNS = ("run_id", "model", "model_args", "suite", "split", "suite_hash",
+                 "scoring_version", "run_status", "run_created", "git_sha", "task_id",
+                 "family", "difficulty", "sample", "n_samples", "status", "error",
+                 "generate_s", "render_s", "score_s", "render_cached", "code_path", "frame")
+
+
+def table_rows(record: RunRecord, result: TaskResult) -> Iterator[dict[str, Any]]:
+    """The table rows of one result: one, or one per sample when it has several (each
+    with that sample's status, metrics, code and frame; the timings are the task's)."""
+    from benchmark.scoring import scoring_version
+
+    base: dict[str, Any] = {
+        "run_id": record.run_id, "model": record.model,
+        "model_args": ", ".join(f"{k}={v}" for k, v in sorted(record.model_args.items())),
+        "suite": record.suite, "split": record.split, "suite_hash": record.suite_hash,
+        "scoring_version": scoring_version(record.scoring), "run_status": record.status,
+        "run_created": record.created, "git_sha": record.git_sha,
+        "task_id": result.task_id, "family": result.family, "difficulty": result.difficulty,
+        "generate_s": result.timings.get("generate_s"),
+        "render_s": result.timings.get("render_s"), "score_s": result.timings.get("score_s"),
+        "render_cached": result.render_cached}
+    sampling = result.generation.get("sampling")
+    samples = sampling.get("samples") if isinstance(sampling, dict) else None
+    if not samples:
+        yield {**base, "sample": 0, "n_samples": 1, "status": result.status,
+               "error": result.error, "code_path": result.code_path, "frame": result.frame,
+               **clean_metrics(result.metrics)}
+        return
+    for i, s in enumerate(samples):
+        yield {**base, "sample": int(s.get("index", i)), "n_samples": len(samples),
+               "status": s.get("status"), "error": s.get("error") or "",
+               "code_path": s.get("code_path"),
+               "frame": s.get("frame", result.frame if i == 0 else None),
+               **clean_metrics(dict(s.get("metrics") or {}))}
+
+
+def table(store: Store, run_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """``load``'s DataFrame from an open store."""
+    import pandas as pd
+
+    from benchmark.scoring import METRICS
+
+    records = (store.list_runs() if run_ids is None
+               else [store.get_run(i) for i in run_ids])
+    rows = [row for rec in records for res in store.results(rec.run_id)
+            for row in table_rows(rec, res)]
+    extra = sorted({k for r in rows for k in r} - set(TABLE_COLUMNS) - set(METRICS))
+    columns = [*TABLE_COLUMNS, *METRICS, *extra]
+    frame = pd.DataFrame(rows, columns=columns)
+    for m in (*METRICS, *extra, "generate_s", "render_s", "score_s"):
+        frame[m] = pd.to_numeric(frame[m], errors="coerce").astype("float64")
+    return frame
+
+
+def load(db_url: str | Path, run_ids: Sequence[str] | None = None,
+         artifacts: str | Path | None = None) -> pd.DataFrame:
+    """Runs from a results database as a pandas DataFrame: one row per task × sample.
+
+    ``db_url``: an SQLite file or any SQLAlchemy URL (as ``--db``); ``run_ids``: ids or
+    unique prefixes (default: every run).  Columns: ``TABLE_COLUMNS`` (run metadata,
+    the task's family and difficulty, ``sample`` / ``n_samples``, status, error, the
+    task's timings, the code and frame artifact paths) then every metric of
+    ``benchmark.scoring.METRICS`` (floats, NaN where null).  A run with several samples
+    per task has one row per sample with that sample's metrics: a task's value in the
+    run's summary is their mean (pass@1 for compiled/rendered).  Raises
+    ``benchmark.store.StoreError`` for a missing database or an unknown run.
+    """
+    from benchmark.store import Store, StoreError
+
+    url = str(db_url)
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
+    if "://" not in path and not Path(path).is_file():
+        raise StoreError(f"{url}: no such database")
+    with Store(url, artifacts) as store:
+        return table(store, run_ids)
