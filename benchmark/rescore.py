@@ -355,7 +355,7 @@ def rescore_run(store: Store, run_id: str, *, as_new_run: bool = False,
 
 def _map(jobs_: list[_Job], jobs: int) -> Any:
     """``_rescore_row`` over the jobs, in order; ``jobs`` worker processes above 1."""
-    if jobs <= 1 or len(jobs_) < 4 * jobs:
+    if jobs <= 1 or len(jobs_) < 2 * jobs:
         yield from map(_rescore_row, jobs_)
         return
     yield _rescore_row(jobs_[0])  # here first: the workers fork with everything imported
