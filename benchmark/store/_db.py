@@ -209,13 +209,20 @@ class Store:
     def create_run(self, record: RunRecord, results: Sequence[TaskResult] = ()) -> None:
         """Insert a run, and ``results`` already recorded for it, in one transaction."""
         row = _run_row(record)
+        exists = StoreError(f"run {record.run_id} already exists")
         try:
             with self._write() as conn:
+                if conn.execute(sa.select(S.runs.c.run_id).where(
+                        S.runs.c.run_id == record.run_id)).first() is not None:
+                    raise exists
                 conn.execute(S.runs.insert().values(**row))
                 if results:
                     conn.execute(S.results.insert(), [r.to_json() for r in results])
-        except sa.exc.IntegrityError:
-            raise StoreError(f"run {record.run_id} already exists") from None
+        except sa.exc.IntegrityError as exc:
+            if not results:
+                raise exists from None
+            raise StoreError(f"run {record.run_id}: cannot be stored ({_first_line(exc)}); "
+                             "nothing was stored") from None
 
     def rescore_results(self, run_id: str, results: Sequence[TaskResult],
                         scoring: dict[str, Any]) -> int:
