@@ -13,71 +13,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from _stored_runs import record_runs
 
 from benchmark.rescore import RescoreError, rescore_run
 from benchmark.results import RunRecord
-from benchmark.runner import RunOptions, run_benchmark
-from benchmark.sampling import SamplingSubmission
 from benchmark.scoring import SCORING_VERSION
 from benchmark.store import Store
-from benchmark.submission import Generation, Submission
-from benchmark.suites import load_suite
-from benchmark.tasks import Task, dump_tasks
 from leaderboard.collect import select_runs
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-class Shifted(Submission):
-    """The reference code with every ``move_to`` pushed right."""
-
-    name = "shifted"
-
-    def generate(self, task: Task) -> Generation:
-        return Generation(code=(task.reference.code or "").replace("move_to([", "move_to([0.75 + "))
-
-
-class Mixed(Submission):
-    """A generation error, a syntax error, and the reference code, by task."""
-
-    name = "mixed"
-
-    def generate(self, task: Task) -> Generation:
-        n = int(task.id[-1])
-        if n == 1:
-            raise RuntimeError("model fell over")
-        if n == 2:
-            return Generation(code="from manim import *\nclass S(Scene:\n")
-        return Generation(code=task.reference.code or "")
-
-
-class TwoSamples(SamplingSubmission):
-    """Two programs per task: the reference code and a shifted copy."""
-
-    name = "two-samples"
-    samples = 2
-
-    def generate_samples(self, task: Task, n: int) -> list[Generation]:
-        ref = task.reference.code or ""
-        return [Generation(code=ref), Generation(code=ref.replace("move_to([", "move_to([1 + "))]
-
-    def generate(self, task: Task) -> Generation:
-        return self.generate_samples(task, 1)[0]
-
-
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, suite, sandbox) -> dict:
-    """A database with three complete runs of the tiny suite (loaded from its file, as the
-    command line does, so that rescoring can load it again)."""
-    folder = tmp_path_factory.mktemp("rescore")
-    path = dump_tasks(suite.tasks, folder / "tiny.jsonl")
-    tasks = load_suite(str(path))
-    db = folder / "runs" / "benchmark.db"
-    ids = {}
-    with Store(str(db)) as store:
-        for sub in (Shifted(), Mixed(), TwoSamples()):
-            ids[sub.name] = run_benchmark(sub, tasks, store, RunOptions(jobs=2, sandbox=sandbox),
-                                          suite_source=str(path)).run_id
+    db, ids = record_runs(tmp_path_factory.mktemp("rescore"), suite, sandbox)
     return {"db": db, "ids": ids}
 
 

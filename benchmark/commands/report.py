@@ -73,8 +73,13 @@ def _write_table(store: object, run_id: str, fmt: str, out: Path) -> int:
         raise CliError(str(exc)) from None
     if fmt == "csv":
         data = frame.to_csv(index=False).encode("utf-8")
-    elif fmt == "json":
-        data = frame.to_json(orient="records", indent=1).encode("utf-8")
+    elif fmt == "json":  # every digit of every float (to_json keeps 15 at most); NaN: null
+        import json
+
+        rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        data = json.dumps(rows, indent=1, allow_nan=False,
+                          default=lambda v: v.item() if hasattr(v, "item") else str(v)
+                          ).encode("utf-8")
     else:
         import io
 
