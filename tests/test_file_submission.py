@@ -274,3 +274,19 @@ def test_a_bad_generations_file_is_one_line_and_exit_status_2(suite_file, tmp_pa
                str(suite_file), "--db", str(tmp_path / "b.db"))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "g.jsonl:1: expected a JSON object" in done.stderr
+
+
+def test_a_retry_with_nothing_to_retry_is_one_line_and_adds_no_run(suite_file, tmp_path):
+    refs = references(suite_file)
+    path = write(tmp_path / "g.jsonl", *({"task_id": t, "code": c} for t, c in refs.items()))
+    db = tmp_path / "b.db"
+    run_id = last_json(cli("run", "--model", "file", "--model-arg", f"path={path}", "--suite",
+                           str(suite_file), "--db", str(db), "--json"))["run_id"]
+    for args, message in ((["--retry-failed", run_id], "nothing to retry"),
+                          (["--retry-failed", "nope"], "no run 'nope'"),
+                          (["--retry-failed", run_id, "--resume", run_id], "exclusive")):
+        done = cli("run", *args, "--db", str(db))
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert message in done.stderr
+    runs = last_json(cli("runs", "--db", str(db), "--json"))["runs"]
+    assert [r["run_id"] for r in runs] == [run_id]

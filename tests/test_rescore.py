@@ -224,3 +224,18 @@ def test_the_leaderboard_leaves_out_runs_of_another_version_naming_the_rescore()
 def test_the_leaderboard_reads_a_run_without_a_version_as_version_1():
     picked, _ = select_runs([record("1-old", None)], {"1-old": 1})
     assert [r.run_id for r in picked] == (["1-old"] if SCORING_VERSION == 1 else [])
+
+
+@pytest.mark.parametrize("command, words", [
+    ([], ["rescore RUN_ID", "--model file", "--retry-failed", "--prompts openai-batch"]),
+    (["rescore"], ["--as-new-run", "--remeasure", "one transaction"]),
+    (["run"], ["--retry-failed", "--model file"]),
+    (["export"], ["--prompts", "openai-batch", "messages"]),
+    (["report"], ["--format", "parquet", "benchmark.results.load"]),
+])
+def test_help_explains_the_new_commands(command, words):
+    done = cli(*command, "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    for w in words:
+        assert w in text, w
