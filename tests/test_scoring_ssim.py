@@ -43,3 +43,13 @@ def test_frames_that_differ_everywhere_match_too():
 def test_identical_frames_score_one():
     frame = scene(np.random.default_rng(3))
     assert ssim_score(frame, frame.copy()) == 1.0
+
+
+@pytest.mark.parametrize("gap", [0, 5, 12, 13, 40])
+def test_changes_in_separate_bands_of_rows_match_too(gap):
+    rng = np.random.default_rng(gap)
+    reference = scene(rng)
+    frame = reference.copy()
+    frame[10:14, 20:60] = 200
+    frame[14 + gap:18 + gap, 120:190] = 90
+    assert abs(ssim_score(frame, reference) - whole_frame(frame, reference)) <= 1e-12
