@@ -353,16 +353,27 @@ def rescore_run(store: Store, run_id: str, *, as_new_run: bool = False,
     return stats
 
 
+_FORKED: list[_Job] = []  # the jobs, as the worker processes inherit them (never pickled)
+
+
+def _forked_row(i: int) -> tuple[TaskResult, int]:
+    return _rescore_row(_FORKED[i])
+
+
 def _map(jobs_: list[_Job], jobs: int) -> Any:
-    """``_rescore_row`` over the jobs, in order; ``jobs`` worker processes above 1."""
+    """``_rescore_row`` over the jobs, in order; ``jobs`` forked worker processes above 1."""
+    global _FORKED
     if jobs <= 1 or len(jobs_) < 2 * jobs:
         yield from map(_rescore_row, jobs_)
         return
     yield _rescore_row(jobs_[0])  # here first: the workers fork with everything imported
-    rest = jobs_[1:]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-        yield from pool.map(_rescore_row, rest, chunksize=max(1, min(16, len(rest)
-                                                                     // (4 * jobs))))
+    _FORKED = jobs_
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+            yield from pool.map(_forked_row, range(1, len(jobs_)),
+                                chunksize=max(1, min(32, len(jobs_) // (4 * jobs))))
+    finally:
+        _FORKED = []
 
 
 def default_jobs() -> int:
