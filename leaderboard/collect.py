@@ -63,6 +63,11 @@ class SkippedRun:
     n_results: int
     reason: str
 
+    @property
+    def stale(self) -> bool:
+        """Left out for its scoring version: ``python -m benchmark rescore`` brings it in."""
+        return scoring_version(self.record.scoring) != SCORING_VERSION
+
 
 @dataclass
 class RunData:
@@ -114,6 +119,12 @@ class Board:
     skipped: list[SkippedRun] = field(default_factory=list)
     human: dict[str, HumanEval] = field(default_factory=dict)
     timing: dict[str, MetricSummary] = field(default_factory=dict)
+
+    @property
+    def stale(self) -> list[SkippedRun]:
+        """Complete runs left out because they were scored under another scoring version."""
+        return [sk for sk in self.skipped if sk.stale and sk.record.status == "complete"
+                and sk.n_results]
 
     @property
     def submissions(self) -> list[str]:

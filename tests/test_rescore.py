@@ -239,3 +239,27 @@ def test_help_explains_the_new_commands(command, words):
     text = " ".join(done.stdout.split())
     for w in words:
         assert w in text, w
+
+
+def test_the_leaderboard_page_names_the_rescore_of_a_stale_run(recorded, store, tmp_path):
+    from leaderboard.collect import collect
+    from leaderboard.render import BuildOptions, build_site
+
+    stale = recorded["ids"]["mixed"]
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE runs SET scoring = json_set(scoring, '$.version', 0) "
+                             "WHERE run_id = ?", (stale,))
+    board = collect(store, n_boot=50)
+    assert stale not in {r.run_id for r in board.runs}
+    assert [sk.record.run_id for sk in board.stale] == [stale]
+    build_site(board, BuildOptions(tmp_path / "site"))
+    page = " ".join((tmp_path / "site" / "index.html").read_text().split())
+    assert f"<code>python -m benchmark rescore {stale}</code>" in page
+
+
+def test_the_leaderboard_refuses_named_runs_of_different_versions():
+    from leaderboard.collect import LeaderboardError
+
+    old, new = record("1-old", SCORING_VERSION - 1), record("2-new", SCORING_VERSION)
+    with pytest.raises(LeaderboardError, match="python -m benchmark rescore 1-old"):
+        select_runs([old, new], {"1-old": 1, "2-new": 1}, ["1-old", "2-new"])
