@@ -322,6 +322,11 @@ def rescore_run(store: Store, run_id: str, *, as_new_run: bool = False,
     new_rows: list[TaskResult] = []
     stats = RescoreStats(record.run_id, record.run_id, from_version=version,
                          as_new_run=as_new_run)
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite" and not url.database:
+        jobs = 1  # an in-memory database lives in its one connection: no workers
+    elif jobs > 1:  # no pooled connection (a server's socket) may be inherited by a worker
+        store.engine.dispose()
     with progress_bar(len(rows), "rescore", progress) as bar:
         for new, n_measured in _map(job_list, jobs):
             new_rows.append(new)

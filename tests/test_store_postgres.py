@@ -98,11 +98,11 @@ def test_generations_from_a_file_are_scored_and_rescored_on_postgresql(pg_url, t
     common = ["--db", pg_url, "--artifacts", str(tmp_path)]
     gens = tmp_path / "generations.jsonl"
     gens.write_text("".join(json.dumps({"task_id": t.id, "code": t.reference.code}) + "\n"
-                            for t in load_suite("synthetic", "test", limit=2)))
+                            for t in load_suite("synthetic", "test", limit=4)))
     out = cli("run", "--model", "file", "--model-arg", f"path={gens}", "--suite", "synthetic",
-              "--limit", "2", *common, "--json")
+              "--limit", "4", *common, "--json")
     run_id = out["run_id"]
-    assert out["n"] == 2 and out["metrics"]["miou"] > 0.999 and out["model_args"]["sha256"]
+    assert out["n"] == 4 and out["metrics"]["miou"] > 0.999 and out["model_args"]["sha256"]
     engine = sa.create_engine(pg_url)
     try:
         with engine.begin() as conn:  # a stale score in every row
@@ -113,15 +113,15 @@ def test_generations_from_a_file_are_scored_and_rescored_on_postgresql(pg_url, t
         saved = snapshot.read_bytes()
         snapshot.unlink()
         assert "cannot read its snapshot" in cli_fails("rescore", run_id, "--remeasure",
-                                                       *common)
+                                                       "--jobs", "2", *common)
         stale = cli("report", run_id, *common, "--json")
         assert stale["metrics"]["miou"] == 0.5  # the failed rescore changed nothing
         snapshot.write_bytes(saved)
-        again = cli("rescore", run_id, "--remeasure", *common, "--json")
-        assert again["n"] == 2 and again["changed"] == 2 and again["measured"] == 2
+        again = cli("rescore", run_id, "--remeasure", "--jobs", "2", *common, "--json")
+        assert again["n"] == 4 and again["changed"] == 4 and again["measured"] == 4
         assert cli("report", run_id, *common, "--json")["metrics"]["miou"] == \
             out["metrics"]["miou"]
-        new = cli("rescore", run_id, "--as-new-run", *common, "--json")
+        new = cli("rescore", run_id, "--as-new-run", "--jobs", "2", *common, "--json")
         assert new["run_id"] != run_id and new["changed"] == 0
         assert cli("report", new["run_id"], *common, "--json")["metrics"] == out["metrics"]
     finally:
