@@ -204,11 +204,12 @@ def _rescore_row(job: _Job) -> tuple[TaskResult, int]:
         if "snapshot" in sample or s.measured:
             sample["frame"] = s.frame
         done.append(s)
-    first = done[0]
+    first = done[0]  # the row's own status, objects and frame are its first sample's
+    # the samples keep a shortened error; the row keeps its full one unless it changed
+    error = first.error if first.measured or first.status != row.status else row.error
     generation = {**row.generation, "sampling": {**sampling, "samples": samples}}
-    return replace(row, status=first.status, error=first.error if first.status != row.status
-                   or first.measured else row.error, objects=first.objects, frame=first.frame,
-                   metrics=combine_samples([s.metrics for s in done]),
+    return replace(row, status=first.status, error=error, objects=first.objects,
+                   frame=first.frame, metrics=combine_samples([s.metrics for s in done]),
                    generation=generation), sum(s.measured for s in done)
 
 
