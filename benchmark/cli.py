@@ -18,8 +18,8 @@ from benchmark.sandbox import Limits, SandboxConfig
 __all__ = ["COMMANDS", "CliError", "main", "print_json"]
 
 # Order is the order of `--help`.
-COMMANDS = ("run", "runs", "report", "compare", "render", "bench_render", "score", "models",
-            "suites", "export", "ceiling", "build_suite", "prepare")
+COMMANDS = ("run", "runs", "report", "compare", "rescore", "render", "bench_render", "score",
+            "models", "suites", "export", "ceiling", "build_suite", "prepare")
 
 
 class CliError(Exception):
@@ -50,7 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m benchmark",
         description="jepa-manim: a benchmark for layout-aware Manim code generation. Runs "
                     "submissions on task suites, executes their code in a sandbox, measures "
-                    "where every object landed with trusted code, and scores the layout.")
+                    "where every object landed with trusted code, and scores the layout.",
+        epilog="Results last: programs generated anywhere are scored with `run --model file "
+               "--model-arg path=GENERATIONS.jsonl` (`export --prompts openai-batch` writes the "
+               "requests); `rescore RUN_ID` recomputes a stored run's metrics after a scoring "
+               "change; `run --retry-failed RUN_ID` re-runs only infrastructure failures; "
+               "`report RUN_ID --format csv --out FILE` and benchmark.results.load() give the "
+               "rows as a table. `python -m benchmark COMMAND --help` explains each command.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         module = importlib.import_module(f"benchmark.commands.{name}")

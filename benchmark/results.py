@@ -3,7 +3,8 @@
 A run is one ``RunRecord`` (what ran, on what, under which conditions) and one
 ``TaskResult`` per task.  Both are plain typed dataclasses whose ``to_json``
 output is the stored and exported shape; ``from_json`` accepts exactly that
-shape.  ``RunLog`` bundles a record with its results for export.  Any change
+shape.  ``RunLog`` bundles a record with its results for export.  ``load``
+reads runs from a database into a pandas DataFrame, one row per task × sample.  Any change
 to a field's meaning or shape bumps ``RESULTS_FORMAT_VERSION``; readers refuse
 versions newer than they know.
 
@@ -15,13 +16,20 @@ and its artifacts can be moved together.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from benchmark.outcome import MeasuredObject
 
-__all__ = ["RESULTS_FORMAT_VERSION", "RUN_STATUSES", "ResultsFormatError", "RunLog",
-           "RunRecord", "TaskResult", "clean_metrics"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from benchmark.store import Store
+
+__all__ = ["RESULTS_FORMAT_VERSION", "RUN_STATUSES", "TABLE_COLUMNS", "ResultsFormatError",
+           "RunLog", "RunRecord", "TaskResult", "clean_metrics", "load", "table", "table_rows"]
 
 # 2: each measured object carries ``verified`` and ``reason`` (version-1 objects read as
 #    verified, since nothing checked them then; rescoring measures them again).
@@ -76,11 +84,20 @@ class RunRecord:
     - ``seeds``: every seed the run used, by name (``seed``: the run seed; ``bootstrap``:
       the summary intervals'; ``per_task``: how each task's generate is seeded).
     - ``sandbox_mode``: ``bwrap`` or ``rlimit-only``; ``sandbox_note``: why it fell back.
-    - ``scoring``: the scoring configuration as JSON.
+    - ``scoring``: the scoring configuration as JSON, with ``version``: the
+      ``benchmark.scoring.SCORING_VERSION`` its metrics were computed under (absent in
+      runs recorded before versions were: those read as version 1).  A run rescored in
+      place (``python -m benchmark rescore``) also has ``rescored``: when, and the
+      version it was scored under before.
     - ``lpips``: ``{"available": bool, "reason": str | None}``, recorded once per run (when
       LPIPS is unavailable its per-task value is ``None`` for this reason).
     - ``timings``: wall time and counters, accumulated over every session of the run
       (``wall_s``, ``sessions``, ``renders``, ``cache_hits``, …).
+    - ``origin``: ``None`` for a run of its own; for a run made from another one,
+      ``{"kind": "retry" | "rescore", "run_id": the earlier run, ...}``: ``retry``
+      (``run --retry-failed``) also lists the ``retried`` task ids (every other row was
+      copied from the earlier run, which keeps the first attempts); ``rescore``
+      (``rescore --as-new-run``) also names the ``scoring_version`` it was scored under.
     - ``format_version``: ``RESULTS_FORMAT_VERSION`` at write time.
     """
 
@@ -105,11 +122,13 @@ class RunRecord:
     scoring: dict[str, Any] = field(default_factory=dict)
     lpips: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, Any] | None = None
     format_version: int = RESULTS_FORMAT_VERSION
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": self.format_version, "run_id": self.run_id,
+            "origin": dict(self.origin) if self.origin is not None else None,
             "created": self.created, "finished": self.finished, "status": self.status,
             "model": self.model, "model_args": dict(self.model_args),
             "suite": self.suite, "split": self.split, "suite_version": self.suite_version,
@@ -137,6 +156,7 @@ class RunRecord:
                 sandbox_mode=str(d.get("sandbox_mode") or ""),
                 sandbox_note=d.get("sandbox_note"), scoring=dict(d.get("scoring") or {}),
                 lpips=dict(d.get("lpips") or {}), timings=dict(d.get("timings") or {}),
+                origin=dict(d["origin"]) if d.get("origin") else None,
                 format_version=version)
         except (KeyError, TypeError, ValueError) as exc:
             raise ResultsFormatError(f"run record: bad or missing field: {exc}") from None
@@ -258,3 +278,83 @@ class RunLog:
         version = _check_version(d, "run log")
         return cls(RunRecord.from_json(d["run"]),
                    [TaskResult.from_json(r) for r in d.get("results") or []], version)
+
+
+# -- results as a table ------------------------------------------------------------------------
+
+#: the columns of ``load`` before the metrics, in order
+TABLE_COLUMNS = ("run_id", "model", "model_args", "suite", "split", "suite_hash",
+                 "scoring_version", "run_status", "run_created", "git_sha", "task_id",
+                 "family", "difficulty", "sample", "n_samples", "status", "error",
+                 "generate_s", "render_s", "score_s", "render_cached", "code_path", "frame")
+
+
+def table_rows(record: RunRecord, result: TaskResult) -> Iterator[dict[str, Any]]:
+    """The table rows of one result: one, or one per sample when it has several (each
+    with that sample's status, metrics, code and frame; the timings are the task's)."""
+    from benchmark.scoring import scoring_version
+
+    base: dict[str, Any] = {
+        "run_id": record.run_id, "model": record.model,
+        "model_args": ", ".join(f"{k}={v}" for k, v in sorted(record.model_args.items())),
+        "suite": record.suite, "split": record.split, "suite_hash": record.suite_hash,
+        "scoring_version": scoring_version(record.scoring), "run_status": record.status,
+        "run_created": record.created, "git_sha": record.git_sha,
+        "task_id": result.task_id, "family": result.family, "difficulty": result.difficulty,
+        "generate_s": result.timings.get("generate_s"),
+        "render_s": result.timings.get("render_s"), "score_s": result.timings.get("score_s"),
+        "render_cached": result.render_cached}
+    sampling = result.generation.get("sampling")
+    samples = sampling.get("samples") if isinstance(sampling, dict) else None
+    if not samples:
+        yield {**base, "sample": 0, "n_samples": 1, "status": result.status,
+               "error": result.error, "code_path": result.code_path, "frame": result.frame,
+               **clean_metrics(result.metrics)}
+        return
+    for i, s in enumerate(samples):
+        yield {**base, "sample": int(s.get("index", i)), "n_samples": len(samples),
+               "status": s.get("status"), "error": s.get("error") or "",
+               "code_path": s.get("code_path"),
+               "frame": s.get("frame", result.frame if i == 0 else None),
+               **clean_metrics(dict(s.get("metrics") or {}))}
+
+
+def table(store: Store, run_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """``load``'s DataFrame from an open store."""
+    import pandas as pd
+
+    from benchmark.scoring import METRICS
+
+    records = (store.list_runs() if run_ids is None
+               else [store.get_run(i) for i in run_ids])
+    rows = [row for rec in records for res in store.results(rec.run_id)
+            for row in table_rows(rec, res)]
+    extra = sorted({k for r in rows for k in r} - set(TABLE_COLUMNS) - set(METRICS))
+    columns = [*TABLE_COLUMNS, *METRICS, *extra]
+    frame = pd.DataFrame(rows, columns=columns)
+    for m in (*METRICS, *extra, "generate_s", "render_s", "score_s"):
+        frame[m] = pd.to_numeric(frame[m], errors="coerce").astype("float64")
+    return frame
+
+
+def load(db_url: str | Path, run_ids: Sequence[str] | None = None,
+         artifacts: str | Path | None = None) -> pd.DataFrame:
+    """Runs from a results database as a pandas DataFrame: one row per task × sample.
+
+    ``db_url``: an SQLite file or any SQLAlchemy URL (as ``--db``); ``run_ids``: ids or
+    unique prefixes (default: every run).  Columns: ``TABLE_COLUMNS`` (run metadata,
+    the task's family and difficulty, ``sample`` / ``n_samples``, status, error, the
+    task's timings, the code and frame artifact paths) then every metric of
+    ``benchmark.scoring.METRICS`` (floats, NaN where null).  A run with several samples
+    per task has one row per sample with that sample's metrics: a task's value in the
+    run's summary is their mean (pass@1 for compiled/rendered).  Raises
+    ``benchmark.store.StoreError`` for a missing database or an unknown run.
+    """
+    from benchmark.store import Store, StoreError
+
+    url = str(db_url)
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
+    if "://" not in path and not Path(path).is_file():
+        raise StoreError(f"{url}: no such database")
+    with Store(url, artifacts) as store:
+        return table(store, run_ids)

@@ -31,6 +31,13 @@ With ``RunOptions(executor="ray")`` the renders go to a Ray cluster
 (``benchmark.executors``) and come back as the same reports; generation, the
 render cache, scoring and every write stay in this process, so the rows are
 the ones the local executor writes.
+
+``retry=RUN_ID`` re-runs only the tasks of a complete run that failed for a
+reason other than their code (``INFRA_STATUSES``: a timeout, a crash, a
+generation error) as a new run: its ``origin`` names the earlier run and the
+retried tasks, every other row is copied from the earlier run in the
+transaction that creates the new one, and the earlier run keeps the first
+attempts unchanged.
 """
 
 from __future__ import annotations
@@ -68,13 +75,17 @@ from benchmark.store import (
     measured_objects,
     render_salt,
 )
-from benchmark.submission import Generation, Submission
+from benchmark.submission import Generation, Submission, SubmissionError
 from benchmark.tasks import Suite, Task
 
-__all__ = ["REFERENCE_NAMESPACE", "RunInterrupted", "RunOptions", "RunStats", "RunnerError",
-           "git_sha", "package_versions", "run_benchmark", "task_seed"]
+__all__ = ["INFRA_STATUSES", "REFERENCE_NAMESPACE", "RunInterrupted", "RunOptions", "RunStats",
+           "RunnerError", "git_sha", "infrastructure_failure", "lpips_json", "new_run_id",
+           "package_versions", "run_benchmark", "scoring_json", "task_seed"]
 
 REFERENCE_NAMESPACE = "reference"
+#: statuses that say the machine or the model failed, not the task's code: what
+#: ``retry`` re-runs (a generation error is recorded as ``crashed``)
+INFRA_STATUSES = frozenset({"timeout", "crashed"})
 
 
 class RunnerError(Exception):
@@ -173,15 +184,15 @@ class _Attempt:
         return Feedback(self.status, error, self.stderr[-2000:], self.round)
 
 
-def _scoring_json(config: ScoringConfig) -> dict[str, Any]:
-    from benchmark.scoring import METRICS
+def scoring_json(config: ScoringConfig) -> dict[str, Any]:
+    from benchmark.scoring import METRICS, SCORING_VERSION
 
     return {"scorers": list(config.scorers), "lpips": config.lpips,
             "lpips_weights": str(config.lpips_weights) if config.lpips_weights else None,
-            "metrics": list(METRICS)}
+            "metrics": list(METRICS), "version": SCORING_VERSION}
 
 
-def _lpips_json(config: ScoringConfig) -> dict[str, Any]:
+def lpips_json(config: ScoringConfig) -> dict[str, Any]:
     from benchmark.scoring import lpips_model
 
     reason = lpips_status(config)
@@ -442,7 +453,10 @@ class _Session:
                              "code_hash": hashlib.sha256(att.code.encode()).hexdigest(),
                              "code_path": path})
         final = chain[-1]
+        entry = final.lookup.entry if final.lookup is not None else None
         return {"index": index, "status": final.status, "error": _one_line(final.error, 300),
+                "snapshot": entry.snapshot if entry else None,
+                "frame": entry.frame if entry else None,
                 "round": final.round, "rendered": final.rendered,
                 "repaired": final.rendered and final.round > 0,
                 "code_hash": attempts[-1]["code_hash"], "code_path": attempts[-1]["code_path"],
@@ -518,6 +532,17 @@ def _kill_sandboxes(renderer: Renderer) -> None:
     renderer.pool.abort()
 
 
+def infrastructure_failure(result: TaskResult) -> bool:
+    """The row, or one of its samples, failed for a reason other than its code: a timeout,
+    a crash or a generation error (never ``syntax_error``, ``runtime_error``, …)."""
+    sampling = result.generation.get("sampling")
+    samples = sampling.get("samples", []) if isinstance(sampling, dict) else []
+    statuses = [result.status, *(str(s.get("status")) for s in samples
+                                 if isinstance(s, dict))]
+    return (any(s in INFRA_STATUSES for s in statuses)
+            or result.error.startswith("generation failed"))
+
+
 def _check_generation(gen: object) -> None:
     if not isinstance(gen, Generation) or not isinstance(gen.code, str):
         raise TypeError(f"generate returned {type(gen).__name__}, expected a Generation "
@@ -564,15 +589,20 @@ def _generate_samples(submission: Submission, task: Task, n: int, seed: int | No
 
 # -- starting, resuming, finishing -------------------------------------------------------------
 
-def _new_record(model: str, args: dict[str, str], suite: Suite, limit: int | None,
-                source: str | None, options: RunOptions, scoring: dict[str, Any],
-                lpips: dict[str, Any]) -> RunRecord:
+def new_run_id(model: str) -> str:
+    """``YYYYmmdd-HHMMSS-<model>-<hex>``: a new run's id."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in model)[:40] or "model"
+    return f"{stamp}-{safe}-{secrets.token_hex(3)}"
+
+
+def _new_record(model: str, args: dict[str, str], suite: Suite, n_tasks: int,
+                limit: int | None, source: str | None, options: RunOptions,
+                scoring: dict[str, Any], lpips: dict[str, Any]) -> RunRecord:
     return RunRecord(
-        run_id=f"{stamp}-{safe}-{secrets.token_hex(3)}", created=now_iso(), model=model,
+        run_id=new_run_id(model), created=now_iso(), model=model,
         model_args=dict(args), suite=suite.name, split=suite.split,
-        suite_version=suite.version, suite_hash=suite.hash, n_tasks=len(suite), limit=limit,
+        suite_version=suite.version, suite_hash=suite.hash, n_tasks=n_tasks, limit=limit,
         suite_source=source,
         git_sha=git_sha(), packages=package_versions(),
         seeds={"seed": options.seed, "bootstrap": 0,
@@ -581,15 +611,16 @@ def _new_record(model: str, args: dict[str, str], suite: Suite, limit: int | Non
         scoring=scoring, lpips=lpips)
 
 
-def _check_resume(record: RunRecord, model: str, args: dict[str, str], suite: Suite,
-                  limit: int | None, lpips: dict[str, Any]) -> None:
+def _check_resume(record: RunRecord, model: str, args: dict[str, str] | None, suite: Suite,
+                  limit: int | None, lpips: dict[str, Any], verb: str = "resume") -> None:
+    """``args`` ``None``: any model arguments (a retry may name new ones)."""
     def differs(what: str, was: object, now: object) -> RunnerError:
-        return RunnerError(f"cannot resume run {record.run_id}: it ran {what} {was!r}, "
+        return RunnerError(f"cannot {verb} run {record.run_id}: it ran {what} {was!r}, "
                            f"not {now!r}")
 
     if record.model != model:
         raise differs("model", record.model, model)
-    if dict(record.model_args) != dict(args):
+    if args is not None and dict(record.model_args) != dict(args):
         raise differs("with model args", record.model_args, args)
     if (record.suite, record.split) != (suite.name, suite.split):
         raise differs("suite/split", f"{record.suite}/{record.split}",
@@ -597,29 +628,34 @@ def _check_resume(record: RunRecord, model: str, args: dict[str, str], suite: Su
     if record.limit != limit:
         raise differs("with --limit", record.limit, limit)
     if record.suite_hash != suite.hash:
-        raise RunnerError(f"cannot resume run {record.run_id}: suite {suite.name}/{suite.split}"
+        raise RunnerError(f"cannot {verb} run {record.run_id}: suite {suite.name}/{suite.split}"
                           f" has changed (hash {record.suite_hash} then, {suite.hash} now); "
                           "start a new run")
     if bool(record.lpips.get("available")) != bool(lpips.get("available")) or (
             record.lpips.get("sha256") != lpips.get("sha256")):
         was = record.lpips.get("weights") or "no LPIPS weights"
-        raise RunnerError(f"cannot resume run {record.run_id}: it was scored with {was}; "
+        raise RunnerError(f"cannot {verb} run {record.run_id}: it was scored with {was}; "
                           "pass the same --lpips-weights")
 
 
 def run_benchmark(submission: Submission, suite: Suite, store: Store,
                   options: RunOptions | None = None, *, model: str | None = None,
                   limit: int | None = None, resume: str | None = None,
-                  suite_source: str | None = None) -> RunStats:
+                  suite_source: str | None = None, retry: str | None = None) -> RunStats:
     """Run (or, with ``resume=RUN_ID``, finish) ``submission`` on ``suite``.
 
     ``model`` is the registry name (default ``submission.name``); ``limit`` and
     ``suite_source`` (the name or path the suite was loaded from) are recorded
-    so that a resume can load the same tasks.
+    so that a resume can load the same tasks.  The submission's
+    ``select_tasks`` picks (and checks) the tasks before anything is stored.
+    ``retry=RUN_ID``: a new run of the earlier run's infrastructure failures only
+    (see the module's docstring).
 
-    Raises ``RunnerError`` for a resume that does not match the run, and
+    Raises ``RunnerError`` for a resume or retry that does not match the run, and
     ``RunInterrupted`` after Ctrl-C (the run is then marked ``interrupted``).
     """
+    if resume is not None and retry is not None:
+        raise RunnerError("resume and retry are exclusive: resume the retry run itself")
     options = options or RunOptions()
     if options.jobs < 1:
         raise RunnerError("jobs must be at least 1")
@@ -627,15 +663,23 @@ def run_benchmark(submission: Submission, suite: Suite, store: Store,
     if options.sandbox.namespace == "default":
         options = replace(options, sandbox=replace(options.sandbox, namespace=f"model-{model}"))
     t_start = time.perf_counter()
-    lpips = _lpips_json(options.scoring)
+    lpips = lpips_json(options.scoring)
     args = dict(getattr(submission, "args", {}))
+    try:
+        tasks = list(submission.select_tasks(list(suite), limited=limit is not None))
+    except SubmissionError as exc:
+        raise RunnerError(str(exc)) from None
+    copies: list[TaskResult] = []
     if resume is not None:
         record = store.get_run(resume)
         _check_resume(record, model, args, suite, limit, lpips)
     else:
-        record = _new_record(model, args, suite, limit, suite_source, options,
-                             _scoring_json(options.scoring), lpips)
-    stats = RunStats(record.run_id, len(suite))
+        record = _new_record(model, args, suite, len(tasks), limit, suite_source, options,
+                             scoring_json(options.scoring), lpips)
+        if retry is not None:
+            record.origin, copies = _retry_plan(store, retry, record, model, suite, limit,
+                                                lpips, tasks)
+    stats = RunStats(record.run_id, len(tasks))
     with _renderer(options.sandbox, options) as renderer:
         mode, note = renderer.sandbox_mode, renderer.pool.fallback_reason
         if mode == "rlimit-only" and not note:
@@ -643,7 +687,7 @@ def run_benchmark(submission: Submission, suite: Suite, store: Store,
         stats.sandbox_mode = mode
         if resume is None:
             record.sandbox_mode, record.sandbox_note = mode, note
-            store.create_run(record)
+            store.create_run(record, copies)
         else:
             if record.sandbox_mode and record.sandbox_mode != mode:
                 note = f"sessions ran under {record.sandbox_mode} and {mode}" + (
@@ -652,8 +696,8 @@ def run_benchmark(submission: Submission, suite: Suite, store: Store,
             store.update_run(record.run_id, status="running", finished=None,
                              sandbox_mode=mode, sandbox_note=note or record.sandbox_note)
         done = store.done_task_ids(record.run_id)
-        pending = [t for t in suite if t.id not in done]
-        stats.skipped = len(suite) - len(pending)
+        pending = [t for t in tasks if t.id not in done]
+        stats.skipped = len(tasks) - len(pending)
         session = _Session(store, record, options, stats)
         session.renderer = renderer
         session.reference_files(pending, suite.root)
@@ -664,24 +708,49 @@ def run_benchmark(submission: Submission, suite: Suite, store: Store,
             session.run_tasks(submission, pending)
         except ModelUnavailable as exc:
             with contextlib.suppress(Exception):
-                _finish(store, record.run_id, suite, stats, t_start, interrupted=True,
+                _finish(store, record.run_id, tasks, stats, t_start, interrupted=True,
                         executor=options.executor)
             raise RunnerError(f"{exc}; run {record.run_id} stopped after "
-                              f"{stats.skipped + stats.written}/{len(suite)} tasks and can "
+                              f"{stats.skipped + stats.written}/{len(tasks)} tasks and can "
                               "be resumed with --resume") from None
         except KeyboardInterrupt:
-            _finish(store, record.run_id, suite, stats, t_start, interrupted=True,
+            _finish(store, record.run_id, tasks, stats, t_start, interrupted=True,
                     executor=options.executor)
             raise RunInterrupted(record.run_id, stats.skipped + stats.written,
-                                 len(suite)) from None
+                                 len(tasks)) from None
         except BaseException:
             with contextlib.suppress(Exception):  # keep the original error, not this one
-                _finish(store, record.run_id, suite, stats, t_start, interrupted=True,
+                _finish(store, record.run_id, tasks, stats, t_start, interrupted=True,
                         executor=options.executor)
             raise
-    _finish(store, record.run_id, suite, stats, t_start, interrupted=False,
+    _finish(store, record.run_id, tasks, stats, t_start, interrupted=False,
             executor=options.executor)
     return stats
+
+
+def _retry_plan(store: Store, retry: str, record: RunRecord, model: str, suite: Suite,
+                limit: int | None, lpips: dict[str, Any], tasks: list[Task]
+                ) -> tuple[dict[str, Any], list[TaskResult]]:
+    """The new run's ``origin`` and the earlier run's rows it keeps (as this run's)."""
+    earlier = store.get_run(retry)
+    _check_resume(earlier, model, None, suite, limit, lpips, verb="retry")
+    if earlier.status != "complete":
+        raise RunnerError(f"cannot retry run {earlier.run_id}: it is {earlier.status}; "
+                          f"finish it first with --resume {earlier.run_id}")
+    rows = store.results(earlier.run_id)
+    wanted = {t.id for t in tasks}
+    retried = sorted(r.task_id for r in rows if r.task_id in wanted
+                     and infrastructure_failure(r))
+    if not retried:
+        raise RunnerError(f"run {earlier.run_id} has no task that failed by timeout, crash "
+                          "or generation error; nothing to retry")
+    skip = set(retried)
+    copies = [replace(r, run_id=record.run_id) for r in rows
+              if r.task_id in wanted and r.task_id not in skip]
+    origin: dict[str, Any] = {"kind": "retry", "run_id": earlier.run_id, "retried": retried}
+    if dict(earlier.model_args) != dict(record.model_args):
+        origin["model_args"] = dict(earlier.model_args)  # what the copied rows ran with
+    return origin, copies
 
 
 def _renderer(config: SandboxConfig, options: RunOptions) -> Renderer:
@@ -694,10 +763,10 @@ def _renderer(config: SandboxConfig, options: RunOptions) -> Renderer:
                          options.ray_address)
 
 
-def _finish(store: Store, run_id: str, suite: Suite, stats: RunStats, t_start: float,
+def _finish(store: Store, run_id: str, tasks: list[Task], stats: RunStats, t_start: float,
             interrupted: bool, executor: str = "local") -> None:
     stats.wall_s = time.perf_counter() - t_start
-    complete = {t.id for t in suite} <= store.done_task_ids(run_id)
+    complete = {t.id for t in tasks} <= store.done_task_ids(run_id)
     stats.status = "complete" if complete else "interrupted" if interrupted else "running"
     timings = dict(store.get_run(run_id).timings)
     session = {"wall_s": round(stats.wall_s, 3), "written": stats.written,

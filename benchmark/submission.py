@@ -51,6 +51,13 @@ class Submission(ABC):
     def generate(self, task: Task) -> Generation:
         """Write Manim CE code for one task."""
 
+    def select_tasks(self, tasks: list[Task], limited: bool = False) -> list[Task]:
+        """The tasks of the suite this submission runs on, called before anything runs
+        (default: all of them).  A submission that can answer only some tasks (``file``)
+        checks them here and raises ``SubmissionError`` naming what is wrong;
+        ``limited``: the suite was cut by ``--limit``, so it lacks tasks of the split."""
+        return tasks
+
     def int_arg(self, key: str, default: int) -> int:
         try:
             return int(self.args.get(key, default))
@@ -73,6 +80,7 @@ register_submission = submissions.register
 submissions.add("oracle", "baselines.oracle:Oracle")
 submissions.add("random", "baselines.random_layout:RandomLayout")
 submissions.add("template", "baselines.template:Template")
+submissions.add("file", "baselines.file:FileGenerations")
 submissions.add("retrieval", "baselines.retrieval:Retrieval")
 submissions.add("llm", "baselines.llm.submission:Llm")
 submissions.add("jepa", "jepa_model.submission:Jepa")

@@ -7,6 +7,7 @@ exit status 2, as in ``python -m benchmark``.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from benchmark.cli import dispatch
@@ -75,6 +76,8 @@ def _build(args: argparse.Namespace) -> int:
         raise LeaderboardError("--bootstrap must be >= 0")
     with open_store(args, must_exist=True) as store:
         board = collect(store, args.runs, n_boot=args.bootstrap)
+    for sk in board.stale:
+        print(f"warning: run {sk.record.run_id} is left out: {sk.reason}", file=sys.stderr)
     report = build_site(board, BuildOptions(args.out, all_tasks=args.all_tasks))
     kind = "task" if args.all_tasks else "failure"
     print(f"wrote {report.out / 'index.html'}: {report.runs} runs, {report.results} results "

@@ -24,7 +24,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from benchmark.results import RunRecord, TaskResult
-from benchmark.scoring import MetricSummary, ScoredRow, Summary, summarize
+from benchmark.scoring import (
+    SCORING_VERSION,
+    MetricSummary,
+    ScoredRow,
+    Summary,
+    scoring_version,
+    summarize,
+)
 from benchmark.store import Store, StoreError, task_slug
 from benchmark.tasks import Task
 from leaderboard.milestones import HUMAN, MILESTONES, RUNS, TIMING, Evidence
@@ -55,6 +62,11 @@ class SkippedRun:
     record: RunRecord
     n_results: int
     reason: str
+
+    @property
+    def stale(self) -> bool:
+        """Left out for its scoring version: ``python -m benchmark rescore`` brings it in."""
+        return scoring_version(self.record.scoring) != SCORING_VERSION
 
 
 @dataclass
@@ -109,6 +121,12 @@ class Board:
     timing: dict[str, MetricSummary] = field(default_factory=dict)
 
     @property
+    def stale(self) -> list[SkippedRun]:
+        """Complete runs left out because they were scored under another scoring version."""
+        return [sk for sk in self.skipped if sk.stale and sk.record.status == "complete"
+                and sk.n_results]
+
+    @property
     def submissions(self) -> list[str]:
         return sorted({r.submission for r in self.runs} | set(self.human))
 
@@ -152,8 +170,11 @@ def select_runs(records: Sequence[RunRecord], counts: dict[str, int],
     """The runs to compare and the rest with a reason.
 
     ``chosen``: full run ids picked by hand (already resolved); two of them
-    for the same submission × suite × split are an error.  Otherwise the
-    latest complete run with results wins per submission × suite × split.
+    for the same submission × suite × split, or runs scored under different
+    scoring versions, are an error.  Otherwise the latest complete run with
+    results scored under the current ``SCORING_VERSION`` wins per submission ×
+    suite × split; a run scored under another version is listed with the
+    command that rescores it.
     """
     def key(r: RunRecord) -> tuple[str, str, str]:
         return (submission_label(r), r.suite, r.split)
@@ -161,6 +182,13 @@ def select_runs(records: Sequence[RunRecord], counts: dict[str, int],
     keep: dict[tuple[str, str, str], RunRecord] = {}
     if chosen is not None:
         wanted = set(chosen)
+        versions = {r.run_id: scoring_version(r.scoring) for r in records if r.run_id in wanted}
+        if len(set(versions.values())) > 1:
+            old = min(versions, key=lambda i: (versions[i], i))
+            raise LeaderboardError(
+                f"the runs named were scored under different scoring versions "
+                f"({', '.join(str(v) for v in sorted(set(versions.values())))}); rescore the "
+                f"older ones first, e.g. python -m benchmark rescore {old}")
         for r in records:
             if r.run_id not in wanted:
                 continue
@@ -173,7 +201,8 @@ def select_runs(records: Sequence[RunRecord], counts: dict[str, int],
             keep[key(r)] = r
     else:
         for r in sorted(records, key=lambda r: (r.created, r.run_id)):
-            if r.status == "complete" and counts.get(r.run_id):
+            if (r.status == "complete" and counts.get(r.run_id)
+                    and scoring_version(r.scoring) == SCORING_VERSION):
                 keep[key(r)] = r
     picked = {r.run_id for r in keep.values()}
     skipped = []
@@ -186,6 +215,9 @@ def select_runs(records: Sequence[RunRecord], counts: dict[str, int],
             reason = f"{r.status} ({counts.get(r.run_id, 0)}/{r.n_tasks} tasks)"
         elif not counts.get(r.run_id):
             reason = "no results"
+        elif scoring_version(r.scoring) != SCORING_VERSION:
+            reason = (f"scored under scoring version {scoring_version(r.scoring)}, not "
+                      f"{SCORING_VERSION}: python -m benchmark rescore {r.run_id}")
         else:
             reason = f"superseded by {keep[key(r)].run_id}"
         skipped.append(SkippedRun(r, counts.get(r.run_id, 0), reason))
@@ -274,6 +306,13 @@ def collect(store: Store, run_ids: Sequence[str] | None = None, n_boot: int = 10
         chosen = None if run_ids is None else [store.get_run(i).run_id for i in run_ids]
         picked, skipped = select_runs(records, counts, chosen)
         if not picked:
+            stale = [r.run_id for r in records if r.status == "complete"
+                     and scoring_version(r.scoring) != SCORING_VERSION]
+            if stale:
+                raise LeaderboardError(
+                    f"{store.display}: every complete run was scored under another scoring "
+                    f"version than this jepa-manim's ({SCORING_VERSION}); rescore them, e.g. "
+                    f"python -m benchmark rescore {stale[-1]}")
             raise LeaderboardError(f"{store.display}: no complete run with results; finish one "
                                    "with `python -m benchmark run --resume RUN_ID` or name "
                                    "runs with --runs")

@@ -72,7 +72,7 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_runs_and_results(tmp_pat
         == {"meta", "runs", "results", "renders"}
 
     with Store(str(path)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION
         assert store.get_run(RUN).to_json() == record().to_json()
         assert [r.to_json() for r in store.results(RUN)] == \
             [result(t).to_json() for t in ("tiny/a/000", "tiny/a/001")]
@@ -82,9 +82,10 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_runs_and_results(tmp_pat
     tables = {r[0] for r in rows(path, "SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"ratings", "rating_items", "rating_history", "rating_skips",
             "human_eval_summary"} <= tables
-    assert rows(path, "SELECT value FROM meta WHERE key='schema_version'") == [("2",)]
+    assert rows(path, "SELECT value FROM meta WHERE key='schema_version'") == \
+        [(str(SCHEMA_VERSION),)]
     with Store(str(path)) as again:  # a second open changes nothing
-        assert again.schema_version == 2 and len(again.results(RUN)) == 2
+        assert again.schema_version == SCHEMA_VERSION and len(again.results(RUN)) == 2
 
 
 def test_one_rating_per_rater_and_item_is_a_database_constraint(ratings):

@@ -226,3 +226,47 @@ def test_schema_and_insert_or_ignore_compile_for_postgresql():
         assert "CREATE TABLE" in ddl
     stmt = postgresql.insert(results_table).values(**result().to_json()).on_conflict_do_nothing()
     assert "ON CONFLICT DO NOTHING" in str(stmt.compile(dialect=dialect))
+
+
+def schema_2_database(path: Path) -> RunRecord:
+    """A database as schema version 2 wrote it (no ``runs.origin``), with one run and row."""
+    rec = record()
+    with Store(str(path)) as s:
+        s.create_run(rec)
+        s.add_result(result())
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE runs DROP COLUMN origin")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    return rec
+
+
+def test_a_schema_2_database_is_migrated_with_its_runs_unchanged(tmp_path):
+    path = tmp_path / "old.db"
+    rec = schema_2_database(path)
+    with Store(str(path)) as s:
+        assert s.schema_version == SCHEMA_VERSION == 3
+        assert s.get_run(rec.run_id).to_json() == rec.to_json()
+        assert s.get_run(rec.run_id).origin is None
+        assert [r.to_json() for r in s.results(rec.run_id)] == [result().to_json()]
+
+
+def test_a_migrated_database_records_where_a_run_came_from(tmp_path):
+    path = tmp_path / "old.db"
+    rec = schema_2_database(path)
+    with Store(str(path)) as s:
+        new = RunRecord(**{**vars(rec), "run_id": "20250101-000001-oracle-def456",
+                           "origin": {"kind": "retry", "run_id": rec.run_id,
+                                      "retried": ["tiny/a/000"]}})
+        s.create_run(new, [TaskResult(**{**vars(result()), "run_id": new.run_id})])
+        assert s.get_run(new.run_id).origin == new.origin
+        assert s.done_task_ids(new.run_id) == {"tiny/a/000"}
+
+
+def test_a_run_and_its_copied_rows_are_created_together_or_not_at_all(store):
+    rec = record()
+    store.create_run(rec)
+    again = RunRecord(**{**vars(rec), "run_id": "20250101-000001-oracle-def456"})
+    rows = [TaskResult(**{**vars(result()), "run_id": again.run_id})] * 2  # a duplicate
+    with pytest.raises(StoreError, match="nothing was stored"):
+        store.create_run(again, rows)
+    assert [r.run_id for r in store.list_runs()] == [rec.run_id]

@@ -81,3 +81,48 @@ def test_a_run_is_stored_reported_and_resumed_on_postgresql(pg_url, tmp_path):
     runs = cli("runs", *common, "--json")
     listed = runs["runs"] if isinstance(runs, dict) else runs
     assert [r["run_id"] for r in listed] == [out["run_id"]]
+
+
+def cli_fails(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "benchmark", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 2, done.stdout[-2000:]
+    return done.stderr
+
+
+def test_generations_from_a_file_are_scored_and_rescored_on_postgresql(pg_url, tmp_path):
+    import sqlalchemy as sa
+
+    from benchmark.suites import load_suite
+
+    common = ["--db", pg_url, "--artifacts", str(tmp_path)]
+    gens = tmp_path / "generations.jsonl"
+    gens.write_text("".join(json.dumps({"task_id": t.id, "code": t.reference.code}) + "\n"
+                            for t in load_suite("synthetic", "test", limit=4)))
+    out = cli("run", "--model", "file", "--model-arg", f"path={gens}", "--suite", "synthetic",
+              "--limit", "4", *common, "--json")
+    run_id = out["run_id"]
+    assert out["n"] == 4 and out["metrics"]["miou"] > 0.999 and out["model_args"]["sha256"]
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.begin() as conn:  # a stale score in every row
+            conn.execute(sa.text("UPDATE results SET metrics = replace(metrics, :a, :b) "
+                                 "WHERE run_id = :r"),
+                         {"a": '"miou":', "b": '"miou":0.5,"was":', "r": run_id})
+        snapshot = next(tmp_path.glob("artifacts/snapshots/*.bin"))
+        saved = snapshot.read_bytes()
+        snapshot.unlink()
+        assert "cannot read its snapshot" in cli_fails("rescore", run_id, "--remeasure",
+                                                       "--jobs", "2", *common)
+        stale = cli("report", run_id, *common, "--json")
+        assert stale["metrics"]["miou"] == 0.5  # the failed rescore changed nothing
+        snapshot.write_bytes(saved)
+        again = cli("rescore", run_id, "--remeasure", "--jobs", "2", *common, "--json")
+        assert again["n"] == 4 and again["changed"] == 4 and again["measured"] == 4
+        assert cli("report", run_id, *common, "--json")["metrics"]["miou"] == \
+            out["metrics"]["miou"]
+        new = cli("rescore", run_id, "--as-new-run", "--jobs", "2", *common, "--json")
+        assert new["run_id"] != run_id and new["changed"] == 0
+        assert cli("report", new["run_id"], *common, "--json")["metrics"] == out["metrics"]
+    finally:
+        engine.dispose()

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from baselines.llm.backend import Request
 from baselines.llm.config import GenerationSettings, OpenAIOptions
+from baselines.llm.prompting import chat_request
 from benchmark.sampling import ModelUnavailable
 from benchmark.submission import SubmissionError
 
@@ -136,12 +137,7 @@ class OpenAIBackend:
 
     def _one(self, request: Request, settings: GenerationSettings) -> str:
         o, api = self.options, self._openai
-        kwargs: dict[str, Any] = {"model": o.model, "messages": list(request.messages),
-                                  "max_tokens": settings.max_new_tokens,
-                                  "temperature": settings.temperature,
-                                  "seed": settings.seed + request.sample}
-        if settings.sampling:
-            kwargs["top_p"] = settings.top_p
+        kwargs = chat_request(o.model, request.messages, settings, request.sample)
         with self._lock:
             self.requests += 1
         try:

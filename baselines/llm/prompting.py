@@ -20,12 +20,16 @@ import json
 import re
 from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from benchmark.sampling import Feedback
 from benchmark.submission import SubmissionError
 from benchmark.tasks import Task
 
-__all__ = ["NO_CODE", "SYSTEM_PROMPT", "Message", "describe_task", "examples",
+if TYPE_CHECKING:
+    from baselines.llm.config import GenerationSettings
+
+__all__ = ["NO_CODE", "SYSTEM_PROMPT", "Message", "chat_request", "describe_task", "examples",
            "extract_code", "repair_message", "task_messages"]
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": …}
@@ -108,6 +112,19 @@ def task_messages(task: Task, shots: int) -> list[Message]:
         out += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
     out.append({"role": "user", "content": describe_task(task)})
     return out
+
+
+def chat_request(model: str, messages: Sequence[Message], settings: GenerationSettings,
+                 sample: int) -> dict[str, Any]:
+    """The body of one ``/v1/chat/completions`` request for sample ``sample`` of a task:
+    what the ``openai`` backend sends and ``export --prompts openai-batch`` writes."""
+    body: dict[str, Any] = {"model": model, "messages": list(messages),
+                            "max_tokens": settings.max_new_tokens,
+                            "temperature": settings.temperature,
+                            "seed": settings.seed + sample}
+    if settings.sampling:
+        body["top_p"] = settings.top_p
+    return body
 
 
 def extract_code(reply: str) -> tuple[str, str]:

@@ -110,6 +110,8 @@ def _hint_db(store: Store) -> str:
 
 def summary_json(rs: RunSummary, store: Store, detail: bool = False) -> dict[str, Any]:
     """``{"run_id", "model", "suite", "split", "n", "metrics", "ci", "statuses", …}``."""
+    from benchmark.scoring import scoring_version
+
     rec, s = rs.record, rs.summary
     out: dict[str, Any] = {
         "run_id": rec.run_id, "model": rec.model, "suite": rec.suite, "split": rec.split,
@@ -123,6 +125,7 @@ def summary_json(rs: RunSummary, store: Store, detail: bool = False) -> dict[str
         "lpips": rec.lpips, "git_sha": rec.git_sha, "timings": rec.timings,
         "db": store.display, "artifacts": str(store.artifacts.root),
         "format_version": rec.format_version,
+        "scoring_version": scoring_version(rec.scoring), "origin": rec.origin,
     }
     sampling = sampling_summary(rs)
     if sampling is not None:
@@ -141,8 +144,21 @@ def _num(v: float | None) -> str:
     return "—" if v is None else f"{v:.3f}"
 
 
+def _origin_line(origin: dict[str, Any] | None) -> str:
+    if not origin:
+        return ""
+    if origin.get("kind") == "retry":
+        n = len(origin.get("retried") or [])
+        return (f"retry of {origin.get('run_id')}: {n} task(s) run again, the others copied "
+                "from it")
+    if origin.get("kind") == "rescore":
+        return (f"{origin.get('run_id')} rescored (it was scored under version "
+                f"{origin.get('scoring_version')})")
+    return str(origin)
+
+
 def print_summary(rs: RunSummary, store: Store) -> None:
-    from benchmark.scoring import HEADLINE
+    from benchmark.scoring import HEADLINE, SCORING_VERSION, scoring_version
 
     rec, s = rs.record, rs.summary
     out = sys.stdout
@@ -172,6 +188,13 @@ def print_summary(rs: RunSummary, store: Store) -> None:
     out.write(f"\n  statuses   {statuses}\n")
     mode = rec.sandbox_mode + (f" ({rec.sandbox_note})" if rec.sandbox_note else "")
     out.write(f"  sandbox    {mode}\n")
+    origin = _origin_line(rec.origin)
+    if origin:
+        out.write(f"  origin     {origin}\n")
+    version = scoring_version(rec.scoring)
+    if version != SCORING_VERSION:
+        out.write(f"  scoring    version {version}, not this jepa-manim's {SCORING_VERSION}: "
+                  f"python -m benchmark rescore {rec.run_id}{_hint_db(store)}\n")
     out.write(f"  artifacts  {store.artifacts.root}/ (code in {rec.run_id}/, frames in "
               "artifacts/frames/)\n")
     out.write(f"  database   {store.display}\n")

@@ -16,12 +16,27 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="For every metric, the mean of A − B over the tasks both runs scored, "
                     "with a 95%% paired-bootstrap interval and a verdict (A better, B better, "
                     "or no significant difference; for overlap, off_frame and lpips lower is "
-                    "better). Warns when the runs used different suites or suite versions.")
+                    "better). Warns when the runs used different suites or suite versions; "
+                    "refuses runs scored under different scoring versions (rescore the older "
+                    "one with `python -m benchmark rescore RUN_ID`).")
     r.add_argument("run_a", metavar="RUN_A")
     r.add_argument("run_b", metavar="RUN_B")
     db_args(r)
     r.add_argument("--json", action="store_true", help="print one JSON object")
     return r
+
+
+def _check_versions(a: Any, b: Any) -> None:
+    """Runs scored under different scoring versions are not compared: the older one is
+    named with the command that rescores it."""
+    from benchmark.scoring import scoring_version
+
+    va, vb = scoring_version(a.scoring), scoring_version(b.scoring)
+    if va != vb:
+        old = a if va < vb else b
+        raise CliError(f"runs {a.run_id} and {b.run_id} were scored under different scoring "
+                       f"versions ({va} and {vb}); rescore the older one first: "
+                       f"python -m benchmark rescore {old.run_id}")
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -43,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
             ma, mb = store.metrics(a.run_id), store.metrics(b.run_id)
         except StoreError as exc:
             raise CliError(str(exc)) from None
+    _check_versions(a, b)
     warnings: list[str] = []
     if (a.suite, a.split) != (b.suite, b.split):
         warnings.append(f"different suites: {a.suite}/{a.split} vs {b.suite}/{b.split}")

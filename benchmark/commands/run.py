@@ -19,10 +19,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Run a submission on every task of a suite split: generate code, render "
                     "it in the sandbox (renders are cached by code hash), measure and score "
                     "it, and record one row per task in the results database. A killed run "
-                    "continues where it stopped with --resume RUN_ID. Prints a summary table, "
-                    "or with --json one JSON object as the last line of stdout.")
+                    "continues where it stopped with --resume RUN_ID; --retry-failed RUN_ID "
+                    "re-runs only a run's timeouts, crashes and generation errors as a new run. "
+                    "Programs generated elsewhere are scored with --model file --model-arg "
+                    "path=GENERATIONS.jsonl. Prints a summary table, or with --json one JSON "
+                    "object as the last line of stdout.")
     r.add_argument("--model", metavar="NAME",
-                   help="registered submission (see `python -m benchmark models`)")
+                   help="registered submission (see `python -m benchmark models`); `file` "
+                        "scores the programs of a JSONL file (--model-arg path=FILE)")
     r.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE",
                    help="argument for the model's constructor; repeatable")
     r.add_argument("--suite", metavar="NAME",
@@ -46,6 +50,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     r.add_argument("--resume", metavar="RUN_ID",
                    help="finish an earlier run: same model, args, suite, split and limit "
                         "(taken from the run; conflicting flags are an error)")
+    r.add_argument("--retry-failed", metavar="RUN_ID",
+                   help="a new run that re-runs only the tasks of a complete run that timed "
+                        "out, crashed or failed to generate (never code that failed on its "
+                        "merits); its other rows are copied, the earlier run keeps the first "
+                        "attempts. Takes the run's settings; --model-arg replaces its model "
+                        "arguments (e.g. a corrected generations file)")
     r.add_argument("--lpips-weights", type=Path, default=None, metavar="PATH",
                    help="torchvision AlexNet checkpoint for LPIPS (alexnet-owt-7be5be79.pth); "
                         "without one (or torch hub's copy) LPIPS is null, and the run says why")
@@ -85,16 +95,19 @@ def _from_flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _from_run(args: argparse.Namespace, store: Any) -> dict[str, Any]:
-    """What to run, for a resume: the run's own settings (any flag given must agree)."""
+    """What to run, for a resume or a retry: the run's own settings (any flag given must
+    agree; a retry may name new model arguments)."""
     from benchmark.store import StoreError
 
+    retry = args.resume is None
     try:
-        rec = store.get_run(args.resume)
+        rec = store.get_run(args.retry_failed if retry else args.resume)
     except StoreError as exc:
         raise CliError(str(exc)) from None
+    new_args = parse_model_args(args.model_arg) if args.model_arg else None
     given = {"model": args.model, "suite": _suite_arg(args.suite), "split": args.split,
              "limit": args.limit, "seed": args.seed,
-             "model_args": parse_model_args(args.model_arg) if args.model_arg else None}
+             "model_args": None if retry else new_args}
     was = {"model": rec.model, "suite": rec.suite_source or rec.suite, "split": rec.split,
            "limit": rec.limit, "seed": rec.seeds.get("seed", 0), "model_args": rec.model_args}
     for key, value in given.items():
@@ -102,9 +115,13 @@ def _from_run(args: argparse.Namespace, store: Any) -> dict[str, Any]:
                                                              and value == rec.suite):
             flag = "--model-arg" if key == "model_args" else f"--{key}"
             raise CliError(f"{flag} {value!r} conflicts with run {rec.run_id}, which ran "
-                           f"{was[key]!r}; drop the flag to resume it")
+                           f"{was[key]!r}; drop the flag to {'retry' if retry else 'resume'} "
+                           "it")
     lpips = rec.lpips.get("weights") if args.lpips_weights is None else None
-    return {**was, "run_id": rec.run_id, "lpips_weights": lpips}
+    out = {**was, "run_id": rec.run_id, "lpips_weights": lpips}
+    if retry and new_args is not None:
+        out["model_args"] = new_args
+    return out
 
 
 def _load_suite(name: str, split: str, limit: int | None) -> Any:
@@ -128,6 +145,17 @@ def _submission(model: str, model_args: dict[str, str]) -> Any:
         raise CliError(str(exc)) from None
     except TypeError as exc:
         raise CliError(f"model {model!r}: bad model arguments: {exc}") from None
+
+
+def _check_tasks(submission: Any, suite: Any, limit: int | None) -> None:
+    """The submission's own check of the tasks (``--model file``: every task answered),
+    before a database is created or changed."""
+    from benchmark.submission import SubmissionError
+
+    try:
+        submission.select_tasks(list(suite), limited=limit is not None)
+    except SubmissionError as exc:
+        raise CliError(str(exc)) from None
 
 
 def warn_sandbox(config: Any) -> None:
@@ -166,10 +194,14 @@ def run(args: argparse.Namespace) -> int:
     config = sandbox_config(args, namespace="default")
     if args.lpips_weights is not None and not args.lpips_weights.is_file():
         raise CliError(f"--lpips-weights {args.lpips_weights}: no such file")
-    if args.resume is None:  # check everything before creating a database
-        what = _from_flags(args)
+    if args.resume is not None and args.retry_failed is not None:
+        raise CliError("--resume and --retry-failed are exclusive (a retry is a new run; "
+                       "resume that run with --resume)")
+    if args.resume is None and args.retry_failed is None:
+        what = _from_flags(args)  # check everything before creating a database
         submission = _submission(what["model"], what["model_args"])
         suite = _load_suite(what["suite"], what["split"], what["limit"])
+        _check_tasks(submission, suite, what["limit"])
         store = _summary.open_store(args)
     else:
         store = _summary.open_store(args, must_exist=True)
@@ -177,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
             what = _from_run(args, store)
             submission = _submission(what["model"], what["model_args"])
             suite = _load_suite(what["suite"], what["split"], what["limit"])
+            _check_tasks(submission, suite, what["limit"])
         except BaseException:
             store.close()
             raise
@@ -191,8 +224,9 @@ def run(args: argparse.Namespace) -> int:
         previous = signal.signal(signal.SIGTERM, _sigterm)
         try:
             stats = run_benchmark(submission, suite, store, options, model=what["model"],
-                                  limit=what["limit"], resume=what.get("run_id"),
-                                  suite_source=what["suite"])
+                                  limit=what["limit"], resume=args.resume and what["run_id"],
+                                  suite_source=what["suite"],
+                                  retry=args.retry_failed and what["run_id"])
         except (RunnerError, StoreError, ExecutorError) as exc:
             raise CliError(str(exc)) from None
         except RunInterrupted as exc:

@@ -19,6 +19,7 @@ from benchmark.scoring._base import (
     HEADLINE,
     LOWER_IS_BETTER,
     METRICS,
+    SCORING_VERSION,
     Scorer,
     ScorerFactory,
     ScoringConfig,
@@ -41,11 +42,12 @@ from benchmark.scoring.aggregate import (
 from benchmark.tasks import Task
 
 __all__ = ["ADHERENCE_THRESHOLDS", "DEFAULT_SCORERS", "HEADLINE", "LOWER_IS_BETTER",
-           "MAX_COST", "METRICS", "MIN_EXTENT", "REL_TOLERANCE", "LpipsModel", "MetricSummary",
-           "PairedDiff", "ScoredRow", "Scorer", "ScorerFactory", "ScoringConfig", "Summary",
-           "lpips_model", "lpips_status", "lpips_weights", "match_cost", "match_objects",
-           "outcome_from_report", "padded_iou", "paired_compare", "pass_at_k", "relation_holds",
-           "score_outcome", "scorer", "scorers", "summarize"]
+           "MAX_COST", "METRICS", "MIN_EXTENT", "REL_TOLERANCE", "SCORING_VERSION",
+           "LpipsModel", "MetricSummary", "PairedDiff", "ScoredRow", "Scorer", "ScorerFactory",
+           "ScoringConfig", "Summary", "lpips_model", "lpips_status", "lpips_weights",
+           "match_cost", "match_objects", "outcome_from_report", "padded_iou", "paired_compare",
+           "pass_at_k", "relation_holds", "score_outcome", "scorer", "scorers",
+           "scoring_version", "summarize"]
 
 for _name in ("execution", "verification", "layout", "defects"):
     scorers.add(_name, f"benchmark.scoring._layout:{_name}")
@@ -66,6 +68,13 @@ def score_outcome(task: Task, outcome: Outcome,
     for name in config.scorers:
         values.update(_build(name, config)(task, outcome))
     return values
+
+
+def scoring_version(scoring: dict[str, object]) -> int:
+    """The scoring version a run's recorded scoring setup names (1 when it names none: runs
+    recorded before versions were)."""
+    v = scoring.get("version", 1)
+    return v if isinstance(v, int) and not isinstance(v, bool) else 1
 
 
 def lpips_status(config: ScoringConfig | None = None) -> str | None:

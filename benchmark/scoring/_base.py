@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from benchmark.render import RenderReport
 
 __all__ = ["ADHERENCE_THRESHOLDS", "DEFAULT_SCORERS", "HEADLINE", "LOWER_IS_BETTER",
-           "METRICS", "ScoreFn", "Scorer", "ScorerFactory", "ScoringConfig",
+           "METRICS", "SCORING_VERSION", "ScoreFn", "Scorer", "ScorerFactory", "ScoringConfig",
            "outcome_from_report", "scorer", "scorers"]
 
 ADHERENCE_THRESHOLDS = tuple(round(0.1 * i, 1) for i in range(1, 11))
@@ -42,6 +42,12 @@ HEADLINE: tuple[str, ...] = ("compiled", "rendered", "miou", "type_acc", "rel_ac
 LOWER_IS_BETTER: frozenset[str] = frozenset({"overlap", "off_frame", "lpips"})
 
 DEFAULT_SCORERS = ("execution", "verification", "layout", "defects", "lpips", "ssim")
+
+#: the definition of the metrics: bump it whenever any metric's definition changes, so
+#: runs scored before and after are never compared (``python -m benchmark rescore RUN_ID``
+#: recomputes a stored run under the current version).  A run recorded before versions
+#: were recorded reads as version 1.
+SCORING_VERSION = 1
 
 ScoreFn = Callable[[Task, Outcome], dict[str, float | None]]
 

@@ -85,4 +85,4 @@ class Artifacts:
         from PIL import Image
 
         with Image.open(self.root / rel) as im:
-            return np.asarray(im.convert("RGB"), dtype=np.uint8)
+            return np.asarray(im if im.mode == "RGB" else im.convert("RGB"), dtype=np.uint8)

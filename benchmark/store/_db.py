@@ -13,7 +13,7 @@ not one of our databases is never written to: it gets a one-line error.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,9 @@ __all__ = ["DEFAULT_DB", "CachedRender", "Store", "StoreError"]
 DEFAULT_DB = "runs/benchmark.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _RUN_UPDATABLE = frozenset({"status", "finished", "timings", "sandbox_mode", "sandbox_note",
-                            "lpips"})
+                            "lpips", "scoring"})
+#: what rescoring may change in a stored row (everything else is what the run did)
+_RESCORED = ("status", "error", "metrics", "objects", "frame", "generation")
 
 
 class StoreError(Exception):
@@ -204,13 +206,50 @@ class Store:
 
     # -- runs --------------------------------------------------------------------------------
 
-    def create_run(self, record: RunRecord) -> None:
+    def create_run(self, record: RunRecord, results: Sequence[TaskResult] = ()) -> None:
+        """Insert a run, and ``results`` already recorded for it, in one transaction."""
         row = _run_row(record)
+        exists = StoreError(f"run {record.run_id} already exists")
         try:
             with self._write() as conn:
+                if conn.execute(sa.select(S.runs.c.run_id).where(
+                        S.runs.c.run_id == record.run_id)).first() is not None:
+                    raise exists
                 conn.execute(S.runs.insert().values(**row))
-        except sa.exc.IntegrityError:
-            raise StoreError(f"run {record.run_id} already exists") from None
+                if results:
+                    conn.execute(S.results.insert(), [r.to_json() for r in results])
+        except sa.exc.IntegrityError as exc:
+            if not results:
+                raise exists from None
+            raise StoreError(f"run {record.run_id}: cannot be stored ({_first_line(exc)}); "
+                             "nothing was stored") from None
+
+    def rescore_results(self, run_id: str, results: Sequence[TaskResult],
+                        scoring: dict[str, Any]) -> int:
+        """Replace what rescoring changes in the run's rows (status, error, metrics,
+        objects, frame, generation) and its scoring setup, all in one transaction:
+        either every row and the run change, or nothing does.  Returns the rows updated."""
+        stmt = S.results.update().where(
+            S.results.c.run_id == sa.bindparam("b_run"),
+            S.results.c.task_id == sa.bindparam("b_task")).values(
+            **{c: sa.bindparam(f"v_{c}") for c in _RESCORED})
+        params = []
+        for r in results:
+            if r.run_id != run_id:
+                raise ValueError(f"result of run {r.run_id} is not of run {run_id}")
+            row = r.to_json()
+            params.append({"b_run": run_id, "b_task": r.task_id,
+                           **{f"v_{c}": row[c] for c in _RESCORED}})
+        with self._write() as conn:
+            updated = conn.execute(stmt, params).rowcount if params else 0
+            if not conn.dialect.supports_sane_multi_rowcount:
+                updated = len(params)
+            elif updated != len(params):
+                raise StoreError(f"run {run_id}: {len(params) - updated} of its rows changed "
+                                 "while it was rescored; nothing was stored")
+            conn.execute(S.runs.update().where(S.runs.c.run_id == run_id).values(
+                scoring=scoring))
+        return updated
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         bad = set(fields) - _RUN_UPDATABLE
@@ -282,6 +321,22 @@ class Store:
             row = conn.execute(S.renders.select().where(S.renders.c.code_hash == key)).first()
         return None if row is None else CachedRender.from_row(dict(row._mapping))
 
+    def renders_by_snapshot(self, snapshots: Iterable[str], salt_prefix: str = ""
+                            ) -> dict[str, CachedRender]:
+        """Render-cache entries whose final snapshot is one of ``snapshots`` and whose salt
+        starts with ``salt_prefix``, keyed by snapshot path (one per snapshot: entries
+        with the same snapshot and the same measurement salt measured the same)."""
+        wanted = sorted(set(snapshots))
+        out: dict[str, CachedRender] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                q = S.renders.select().where(S.renders.c.snapshot.in_(wanted[i:i + 500]))
+                for row in conn.execute(q).all():
+                    entry = CachedRender.from_row(dict(row._mapping))
+                    if entry.snapshot is not None and entry.salt.startswith(salt_prefix):
+                        out.setdefault(entry.snapshot, entry)
+        return out
+
     def put_render(self, entry: CachedRender) -> bool:
         with self._write() as conn:
             return _insert_ignore(conn, S.renders, entry.row())
@@ -300,9 +355,12 @@ def _migrate(conn: Connection, version: int) -> None:
     """Bring an older database up to ``SCHEMA_VERSION`` (inside the opening transaction).
 
     1 → 2 only adds the human-evaluation tables, which ``create_all`` has just
-    made; existing tables and rows are untouched.  A future step that changes
+    made; existing tables and rows are untouched.  2 → 3 adds the nullable
+    ``runs.origin`` column (existing runs: ``None``).  A future step that changes
     an existing table goes here, guarded by the version it upgrades from.
     """
+    if version < 3 and "origin" not in {c["name"] for c in sa.inspect(conn).get_columns("runs")}:
+        conn.execute(sa.text("ALTER TABLE runs ADD COLUMN origin TEXT"))
     conn.execute(S.meta.update().where(S.meta.c.key == "schema_version").values(
         value=str(S.SCHEMA_VERSION)))
 

@@ -8,7 +8,9 @@ dialect's JSON or time-zone handling.  ``SCHEMA_VERSION`` is stored in
 Versions: 1 — runs, results, renders.  2 — the human-evaluation tables
 (``rating_items``, ``ratings``, ``rating_history``, ``rating_skips``,
 ``human_eval_summary``); new tables only, so a version-1 database is upgraded
-by creating them.
+by creating them.  3 — ``runs.origin`` (JSON, nullable: which run a retry or a rescore
+was made from); a version-2 database gains the column, every existing run reads
+``None``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ __all__ = ["RATING_ITEM_KINDS", "SCHEMA_VERSION", "JSONText", "human_eval_summar
            "metadata", "rating_history", "rating_items", "rating_skips", "ratings", "renders",
            "results", "runs"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: ``frame``: a run's rendered frame; ``check_good`` / ``check_bad``: attention checks
 #: (a reference frame, or one with objects pushed onto each other or off the frame).
@@ -76,6 +78,7 @@ runs = sa.Table(
     sa.Column("scoring", JSONText, nullable=False),
     sa.Column("lpips", JSONText, nullable=False),
     sa.Column("timings", JSONText, nullable=False),
+    sa.Column("origin", JSONText),  # schema version 3
 )
 
 results = sa.Table(
