@@ -47,7 +47,9 @@ DEFAULT_SCORERS = ("execution", "verification", "layout", "defects", "lpips", "s
 #: runs scored before and after are never compared (``python -m benchmark rescore RUN_ID``
 #: recomputes a stored run under the current version).  A run recorded before versions
 #: were recorded reads as version 1.
-SCORING_VERSION = 1
+#: 2: only verified objects (kind and content proven by the drawing) are matched, and
+#:    ``verified_rate``; rescoring a version-1 run measures its snapshots again.
+SCORING_VERSION = 2
 
 ScoreFn = Callable[[Task, Outcome], dict[str, float | None]]
 

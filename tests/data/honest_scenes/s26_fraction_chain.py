@@ -8,4 +8,4 @@ class FractionChain(Scene):
             MathTex(r"= 2 e^{2x}"),
             MathTex(r"\approx 14.78 \text{ at } x = 1"),
         ).arrange(DOWN, aligned_edge=LEFT)
-        self.play(LaggedStart(*[Write(l) for l in lines]))
+        self.play(LaggedStart(*[Write(line) for line in lines]))
