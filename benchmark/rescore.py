@@ -149,7 +149,8 @@ def _rescore_sample(job: _Job, status: str, error: str, snapshot: str | None,
             measured = True
             status, error = got.status.value, got.error
             objects = [MeasuredObject(o.kind, o.content, Box(*(float(v) for v in o.box)),
-                                      bool(o.visible)) for o in got.objects]
+                                      bool(o.visible), bool(o.verified), o.reason)
+                       for o in got.objects]
             frame = None
             if got.frame is not None:
                 frame = arts.put_frame(got.frame)

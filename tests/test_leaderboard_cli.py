@@ -8,6 +8,7 @@ import pytest
 
 from benchmark.outcome import MeasuredObject
 from benchmark.results import RunRecord, TaskResult
+from benchmark.scoring import SCORING_VERSION
 from benchmark.store import Store
 from benchmark.tasks import Box
 from leaderboard.cli import build_parser, main
@@ -17,7 +18,8 @@ def record(run_id: str, model: str, suite_source: str) -> RunRecord:
     return RunRecord(run_id=run_id, created="2026-01-01T00:00:00+00:00", model=model,
                      suite="synthetic", split="test", suite_version="v1", suite_hash="0" * 16,
                      n_tasks=2, status="complete", suite_source=suite_source,
-                     sandbox_mode="bwrap", packages={"manim": "0.22.0"})
+                     sandbox_mode="bwrap", packages={"manim": "0.22.0"},
+                     scoring={"version": SCORING_VERSION})
 
 
 def hand_made_db(path: Path) -> Path:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from benchmark.outcome import MeasuredObject
 from benchmark.results import RunRecord, TaskResult
-from benchmark.scoring import MetricSummary, ScoredRow, summarize
+from benchmark.scoring import SCORING_VERSION, MetricSummary, ScoredRow, summarize
 from benchmark.tasks import Box, ObjectSpec, PlacedObject, Reference, Task
 from leaderboard.collect import (
     LeaderboardError,
@@ -128,7 +128,7 @@ def rec(run_id: str, model: str = "oracle", created: str = "2026-01-01T00:00:00+
         status: str = "complete", suite: str = "synthetic", **args: str) -> RunRecord:
     return RunRecord(run_id=run_id, created=created, model=model, suite=suite, split="test",
                      suite_version="v1", suite_hash="h", n_tasks=2, status=status,
-                     model_args=dict(args))
+                     model_args=dict(args), scoring={"version": SCORING_VERSION})
 
 
 def test_latest_complete_run_per_submission_and_suite_is_compared():
