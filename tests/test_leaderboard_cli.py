@@ -22,7 +22,7 @@ def record(run_id: str, model: str, suite_source: str) -> RunRecord:
                      scoring={"version": SCORING_VERSION})
 
 
-def hand_made_db(path: Path) -> Path:
+def hand_made_db(path: Path, objects: list[MeasuredObject] | None = None) -> Path:
     """Two runs of two tasks each; no frames or code on disk, a suite that is not there."""
     with Store(str(path)) as store:
         for run_id, model, miou in (("20260101-000000-alpha-aaaaaa", "alpha", 0.9),
@@ -36,7 +36,7 @@ def hand_made_db(path: Path) -> Path:
                     metrics={"compiled": 1.0, "rendered": float(status == "ok"),
                              "miou": miou if status == "ok" else 0.0,
                              "adherence@0.5": 1.0 if status == "ok" else 0.0},
-                    objects=[MeasuredObject("tex", "x^2", Box(-1, -1, 1, 1))],
+                    objects=objects or [MeasuredObject("tex", "x^2", Box(-1, -1, 1, 1))],
                     frame="artifacts/frames/missing.png", timings={"generate_s": 0.5}))
     return path
 
@@ -105,3 +105,15 @@ def test_hand_made_rows_build_with_missing_frames_code_and_suite(tmp_path, capsy
     assert "no submission frame" in html and "not readable" in html
     index = (out / "index.html").read_text()
     assert "20260101-000001-beta-bbbbbb" in index and "not named by --runs" in index
+
+
+def test_a_task_page_says_why_an_object_was_not_verified(tmp_path):
+    forged = MeasuredObject("other", "", Box(-1, -1, 1, 1), True, False,
+                            "does not draw 'x^2': ink IoU 0.12 < 0.75 against the typeset string")
+    db = hand_made_db(tmp_path / "b.db", [forged])
+    out = tmp_path / "site"
+    assert run_cli("--db", str(db), "--out", str(out), "--runs", "20260101-000000-alpha") == 0
+    run = out / "runs" / "20260101-000000-alpha-aaaaaa"
+    (page,) = [p for p in run.glob("*.html") if p.name != "index.html"]
+    html = page.read_text()
+    assert "unverified" in html and "ink IoU 0.12" in html
