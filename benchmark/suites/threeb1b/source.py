@@ -1,8 +1,13 @@
 """How the suite registry finds a prepared ``3b1b`` suite on this machine.
 
-``python -m benchmark prepare 3b1b`` writes ``dev.jsonl``, ``test.jsonl``,
+``python -m benchmark prepare 3b1b`` writes one ``SPLIT.jsonl`` per split,
 ``frames/`` and ``manifest.json`` into its ``--out`` folder (default
 ``runs/suites/3b1b``); set ``JEPA_MANIM_3B1B`` to read one from elsewhere.
+
+Each of the two video splits comes in two variants of the same keyframes:
+``dev`` and ``test`` are context tasks (what the previous wait already showed,
+where it stayed, is given; the new or moved objects are the targets), and
+``dev-scratch`` and ``test-scratch`` ask for every object from nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +19,26 @@ from pathlib import Path
 from benchmark.suites import SuiteError
 from benchmark.tasks import Suite, load_tasks
 
-__all__ = ["DEFAULT_DIR", "SOURCE", "SPLITS", "SUITE", "ThreeB1BSource", "suite_dir"]
+__all__ = ["DEFAULT_DIR", "HELDOUT_SPLITS", "SCRATCH", "SOURCE", "SPLITS", "SUITE",
+           "ThreeB1BSource", "scratch_split", "suite_dir", "video_split"]
 
 SUITE = "3b1b"
-SPLITS = ("dev", "test")
+SCRATCH = "-scratch"
+SPLITS = ("dev", "test", "dev" + SCRATCH, "test" + SCRATCH)
+#: the splits that never reach training (both variants of the test videos)
+HELDOUT_SPLITS = ("test", "test" + SCRATCH)
 DEFAULT_DIR = Path("runs") / "suites" / SUITE
 ENV = "JEPA_MANIM_3B1B"
+
+
+def scratch_split(split: str) -> str:
+    """The from-scratch variant of a video split (``test`` → ``test-scratch``)."""
+    return split + SCRATCH
+
+
+def video_split(split: str) -> str:
+    """The video split a variant belongs to (``test-scratch`` → ``test``)."""
+    return split.removesuffix(SCRATCH)
 
 
 def suite_dir() -> Path:
@@ -41,10 +60,12 @@ class ThreeB1BSource:
     def _path(self, split: str) -> Path:
         path = suite_dir() / f"{split}.jsonl"
         if not path.is_file():
-            raise SuiteError(
-                f"the 3b1b suite is not prepared in {suite_dir()} (no {path.name}): run "
-                "python -m benchmark prepare 3b1b --videos PATH --captions PATH "
-                f"(or set {ENV} to a prepared folder)")
+            older = split.endswith(SCRATCH) and (suite_dir() / "test.jsonl").is_file()
+            what = (f"the 3b1b suite in {suite_dir()} was prepared by an older builder (no "
+                    f"{path.name})" if older else
+                    f"the 3b1b suite is not prepared in {suite_dir()} (no {path.name})")
+            raise SuiteError(f"{what}: run python -m benchmark prepare 3b1b --videos PATH "
+                             f"--captions PATH (or set {ENV} to a prepared folder)")
         return path
 
     def size(self, split: str) -> int | None:
