@@ -276,7 +276,7 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
     files = sorted(owner)
     report.files = len(files)
     opts.out.mkdir(parents=True, exist_ok=True)
-    gl = ensure_env(opts.manimgl, opts.out, _git, log if progress else None) \
+    glenv = ensure_env(opts.manimgl, opts.out, _git, log if progress else None) \
         if opts.manimgl is not None else None
 
     from benchmark._progress import progress_bar
@@ -285,7 +285,8 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
         runs = extract_files(opts.videos, files, opts.out / ".extract-cache", jobs=opts.jobs,
                              scene_timeout=opts.scene_timeout, max_waits=opts.max_waits,
                              gl_frames=opts.gl_frames, on_file=lambda rel, r: bar.update(1),
-                             python=str(gl.python) if gl else None, tag=gl.tag if gl else "",
+                             python=str(glenv.python) if glenv else None,
+                             tag=glenv.tag if glenv else "",
                              scene_timeouts=opts.scene_timeouts)
     statuses = Counter(r.status for r in runs)
     report.scenes_tried = len(runs)
@@ -367,8 +368,8 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
     manifest = {
         "suite": SUITE, "builder_version": BUILDER_VERSION, "extract_version": EXTRACT_VERSION,
         "task_format": TASK_FORMAT_VERSION,
-        "manimgl": gl.version if gl else manimgl_version(),
-        "manimgl_checkout": gl.to_json() if gl else None,
+        "manimgl": glenv.version if glenv else manimgl_version(),
+        "manimgl_checkout": glenv.to_json() if glenv else None,
         "videos": {"path": str(opts.videos.resolve()), **_git(opts.videos)},
         "captions": {"path": str(opts.captions.resolve()), **_git(opts.captions)},
         "years": list(opts.years) if opts.years else None,
