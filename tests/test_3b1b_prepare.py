@@ -253,6 +253,84 @@ def test_prompts_are_the_narration_heard_over_the_keyframe(tasks):
     assert any("triangle next to a pentagon" in t.prompt for t in second)
 
 
+# ---------------------------------------------------------------- context tasks
+
+
+def _given(t: Task) -> dict[str, str]:
+    return {o.content: o.kind for o in t.objects if o.given is not None}
+
+
+def _targets(t: Task) -> list[str]:
+    return [o.content for o in t.objects if o.given is None]
+
+
+@needs_gl
+@pytest.mark.slow
+def test_context_tasks_give_what_the_previous_wait_showed_where_it_stayed(tasks, context):
+    theorem = {t.source["wait"]: t for t in by_scene(context, "BuildTheTheorem")}
+    # Wait 3 only removes the word (and swaps the formula's right side for an identical
+    # copy, a new mobject that looks the same): nothing new, so no context task.
+    assert sorted(theorem) == [1, 2]
+    assert [t.source["wait"] for t in by_scene(tasks, "BuildTheTheorem")] == [1, 2, 3]
+    assert _given(theorem[1]) == {} and theorem[1].source["context_wait"] is None
+    second = theorem[2]
+    assert second.source["context_wait"] == 1 and second.source["given"] == 2
+    assert _given(second) == {"Pythagoras, one piece at a time": "text", "a^2 + b^2": "tex"}
+    assert _targets(second) == ["= c^2", "the hypotenuse"]
+    # A moved object is a target again: the title shrinks between waits 1 and 2, and the
+    # axes, graph and label shift left between waits 2 and 3.
+    parabola = {t.source["wait"]: t for t in by_scene(context, "TitleAndParabola")}
+    assert _given(parabola[2]) == {}
+    assert _given(parabola[3]) == {"Demo": "text"}
+    assert {"axes", "graph"} <= {o.kind for o in parabola[3].objects if o.given is None}
+    # Turned half a turn, the triangle keeps its box: it stays given; the pentagon moved.
+    shapes = {t.source["wait"]: t for t in by_scene(context, "TriangleAndPentagon")}
+    assert _given(shapes[2]) == {"Triangle": "shape", "A triangle next to a pentagon": "text"}
+    assert _targets(shapes[2]) == ["RegularPolygon"]
+
+
+@needs_gl
+@pytest.mark.slow
+def test_every_context_task_is_its_keyframe_with_the_kept_objects_given(tasks, context):
+    scratch = {t.id: t for t in tasks}
+    assert context and all(t.split in ("dev", "test") for t in context)
+    assert all(t.split.endswith("-scratch") and t.id.endswith("-scratch") for t in tasks)
+    for t in context:
+        twin = scratch[t.id + "-scratch"]  # the same keyframe, from scratch
+        assert t.reference == twin.reference and t.prompt == twin.prompt
+        assert [(o.id, o.kind, o.content, o.params) for o in t.objects] == \
+            [(o.id, o.kind, o.content, o.params) for o in twin.objects]
+        assert all(o.given is None for o in twin.objects)
+        boxes = {p.id: p.box for p in t.reference.layout}
+        assert any(o.given is None for o in t.objects), t.id  # something to place
+        for o in t.objects:
+            if o.given is not None:
+                assert o.given == boxes[o.id], (t.id, o.id)
+
+
+@needs_gl
+@pytest.mark.slow
+def test_context_stats_on_the_prepared_dev_split(prepared, cache):
+    out, _ = prepared
+    stats = last_json(cli("context-stats", "--suite", "3b1b", "--split", "dev", "--json",
+                          "--per-target", cache=cache, JEPA_MANIM_3B1B=str(out)))
+    dev = load_tasks(out / "dev.jsonl")
+    assert stats["split"] == "dev" and stats["tasks"] == len(dev)
+    assert stats["tasks_with_context"] == sum(1 for t in dev if t.given_ids) == 3
+    assert stats["targets_with_context"] == len(stats["per_target"]) == 8
+    rows = {(r["task"].split("-scenes-")[1], r["target"]): r for r in stats["per_target"]}
+    rhs = rows[("BuildTheTheorem-w02", "o3")]  # "= c^2", put right of "a^2 + b^2"
+    assert rhs["anchor"] == "o2" and rhs["side"] == "right" and abs(rhs["dy"]) < 0.05
+    assert rhs["next_to_error"] < 0.5  # next_to with buff 0.4, the rule's default 0.25
+    assert sum(stats["sides"].values()) == 8
+    assert sum(r["n"] for r in stats["histogram"]["distance"]) == 8
+    assert 0 < stats["within"]["next_to"] < 1 and stats["within"]["frame_centre"] == 0
+    text = cli("context-stats", "--suite", "3b1b", "--split", "dev", cache=cache,
+               JEPA_MANIM_3B1B=str(out))
+    assert text.returncode == 0, text.stderr
+    assert "within 0.5 units" in text.stdout and "next_to" in text.stdout and "#" in text.stdout
+
+
 # ---------------------------------------------------------------- split and manifest
 
 
