@@ -49,8 +49,8 @@ def kept(now: Sequence[Shown], before: Sequence[Shown], iou: float = KEEP_IOU) -
     """Per object of ``now``: was it already on screen, where it is, at ``before``?
 
     First by identity (the same mobject on a box with IoU ≥ ``iou``), then, for
-    what is left, by look (same kind and content, IoU ≥ ``iou``); each object of
-    ``before`` is used once.
+    mobjects that were not on screen before, by look (same kind and content,
+    IoU ≥ ``iou``); each object of ``before`` is used once.
     """
     out = [False] * len(now)
     used: set[int] = set()
@@ -61,14 +61,12 @@ def kept(now: Sequence[Shown], before: Sequence[Shown], iou: float = KEEP_IOU) -
             out[i] = True
             used.add(j)
     for i, o in enumerate(now):
-        if out[i]:
-            continue
+        if out[i] or (o.uid is not None and o.uid in by_uid):
+            continue  # kept, or a mobject that was on screen elsewhere: it moved
         best, best_iou = None, iou
         for j, b in enumerate(before):
             if j in used or (b.kind, b.content) != (o.kind, o.content):
                 continue
-            if o.uid is not None and b.uid == o.uid:
-                continue  # the same mobject, moved: a target
             v = o.box.iou(b.box)
             if v >= best_iou:
                 best, best_iou = j, v
