@@ -180,7 +180,7 @@ class Encoder:
         if is_vm and len(pts):
             data = mob.data
             rec["draw"] = self.wire.DRAW_VECTOR
-            rec["fill"] = add(np.clip(data["fill_rgba"][:1], 0, 1))
+            rec["fill"] = add(np.clip(_fill(mob), 0, 1))
             rec["stroke"] = add(np.clip(data["stroke_rgba"][:1], 0, 1))
             rec["bg_stroke"] = add(np.zeros((1, 4)))
             width = float(data["stroke_width"][0, 0]) if len(data) else 0.0
@@ -193,18 +193,29 @@ class Encoder:
         return rec
 
 
+def _fill(mob: Any) -> np.ndarray:
+    """The first fill colour (1 × RGBA): per point in ManimGL 1.7, one uniform in master."""
+    try:
+        return np.asarray(mob.data["fill_rgba"][:1], dtype=float)
+    except (KeyError, ValueError):
+        return np.asarray(mob.uniforms["fill_rgba"], dtype=float).reshape(1, 4)
+
+
 # -- running one scene (in a forked child) ---------------------------------------------------
 def _patch(manimlib: Any) -> None:
     """Headless context, and the fixes the 3b1b code needs on a current ManimGL."""
-    import moderngl
+    try:  # ManimGL ≤ 1.7 draws with moderngl: ask it for a headless EGL context
+        import moderngl
+    except ImportError:  # a newer ManimGL (wgpu) finds its own adapter
+        moderngl = None
+    if moderngl is not None:
+        original = moderngl.create_standalone_context
 
-    original = moderngl.create_standalone_context
+        def standalone(*args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("backend", "egl")
+            return original(*args, **kwargs)
 
-    def standalone(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("backend", "egl")
-        return original(*args, **kwargs)
-
-    moderngl.create_standalone_context = standalone
+        moderngl.create_standalone_context = standalone
 
     _compat(manimlib)
 
