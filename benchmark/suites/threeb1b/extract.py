@@ -73,6 +73,9 @@ def gl_config(workdir: Path, videos_root: Path) -> Path:
                 "sounds": str(tmp / "sounds"),
                 "data": str(tmp / "data"),
                 "downloads": str(tmp / "downloads"),
+                # newer ManimGL: never under "base" (our packaged assets)
+                "latex_cache": str(tmp / "latex_cache"),
+                "three_d_models": str(tmp / "three_d_models"),
             },
             "cache": str(workdir / "gl_cache"),
         },
