@@ -92,11 +92,22 @@ def test_split_names_and_which_are_held_out():
     assert HELDOUT_SPLITS == ("test", "test-scratch")
 
 
-def test_split_of_an_older_prepared_folder_says_so(tmp_path, monkeypatch):
+def test_a_folder_of_the_first_builder_is_refused_by_name_but_loads_by_path(
+        tmp_path, monkeypatch):
+    """Its ``test`` was from scratch: read as the context variant it would mislead M2."""
     monkeypatch.setenv("JEPA_MANIM_3B1B", str(tmp_path))
-    dump_tasks([task("t1", [("o1", "tex", TITLE, True), ("o2", "tex", EQ, False)])],
-               tmp_path / "test.jsonl")
-    with pytest.raises(SuiteError, match=r"older builder \(no test-scratch\.jsonl\).*prepare 3b1b"):
+    old = task("t1", [("o1", "tex", TITLE, False), ("o2", "tex", EQ, False)], "test")
+    dump_tasks([old], tmp_path / "test.jsonl")
+    (tmp_path / "manifest.json").write_text(json.dumps({"builder_version": "1"}))
+    for split in ("test", "test-scratch"):
+        with pytest.raises(SuiteError, match=r"older builder \(1: .*prepare it again.*"
+                                             r"--suite .*test\.jsonl"):
+            load_suite("3b1b", split)
+        assert SOURCE.size(split) == 0
+    assert load_suite(str(tmp_path / "test.jsonl")).tasks == [old]
+    (tmp_path / "manifest.json").write_text(json.dumps({"builder_version": "2"}))
+    assert load_suite("3b1b", "test").tasks == [old]
+    with pytest.raises(SuiteError, match=r"not prepared .*no test-scratch\.jsonl"):
         load_suite("3b1b", "test-scratch")
     with pytest.raises(SuiteError, match="did you mean 'test-scratch'"):
         load_suite("3b1b", "test-scrach")

@@ -66,7 +66,16 @@ def prepared(tmp_path_factory, cache) -> tuple[Path, dict]:
     if manimgl_version() is None or shutil.which("latex") is None:
         pytest.skip("needs ManimGL (pip install '.[3b1b]') and LaTeX")
     out = tmp_path_factory.mktemp("prepared") / "3b1b"
-    return out, prepare(VIDEOS, CAPTIONS, out, cache)
+    before = assets()
+    report = prepare(VIDEOS, CAPTIONS, out, cache)
+    assert assets() == before, "prepare wrote into the packaged assets"
+    return out, report
+
+
+def assets() -> list[str]:
+    from benchmark.suites.threeb1b.extract import ASSETS
+
+    return sorted(str(p.relative_to(ASSETS)) for p in ASSETS.rglob("*"))
 
 
 @pytest.fixture(scope="module")

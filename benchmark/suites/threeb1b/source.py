@@ -57,20 +57,28 @@ class ThreeB1BSource:
         except (OSError, ValueError):
             return "-"
 
+    def _older(self) -> bool:
+        """Prepared by builder 1, whose ``dev`` and ``test`` were from scratch."""
+        return self.version == "1"
+
     def _path(self, split: str) -> Path:
         path = suite_dir() / f"{split}.jsonl"
+        if self._older():
+            raise SuiteError(
+                f"the 3b1b suite in {suite_dir()} was prepared by an older builder (1: its dev "
+                "and test are from scratch, with no context variants): prepare it again with "
+                "python -m benchmark prepare 3b1b --videos PATH --captions PATH (its files "
+                f"still load by path, e.g. --suite {suite_dir() / 'test.jsonl'})")
         if not path.is_file():
-            older = split.endswith(SCRATCH) and (suite_dir() / "test.jsonl").is_file()
-            what = (f"the 3b1b suite in {suite_dir()} was prepared by an older builder (no "
-                    f"{path.name})" if older else
-                    f"the 3b1b suite is not prepared in {suite_dir()} (no {path.name})")
-            raise SuiteError(f"{what}: run python -m benchmark prepare 3b1b --videos PATH "
-                             f"--captions PATH (or set {ENV} to a prepared folder)")
+            raise SuiteError(
+                f"the 3b1b suite is not prepared in {suite_dir()} (no {path.name}): run "
+                "python -m benchmark prepare 3b1b --videos PATH --captions PATH "
+                f"(or set {ENV} to a prepared folder)")
         return path
 
     def size(self, split: str) -> int | None:
         path = suite_dir() / f"{split}.jsonl"
-        if not path.is_file():
+        if not path.is_file() or self._older():
             return 0
         with open(path, encoding="utf-8") as fh:
             return sum(1 for line in fh if line.strip())
