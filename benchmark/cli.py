@@ -19,7 +19,7 @@ __all__ = ["COMMANDS", "CliError", "main", "print_json"]
 
 # Order is the order of `--help`.
 COMMANDS = ("run", "runs", "report", "compare", "rescore", "render", "bench_render", "score",
-            "models", "suites", "export", "ceiling", "build_suite", "prepare")
+            "models", "suites", "export", "ceiling", "build_suite", "prepare", "context_stats")
 
 
 class CliError(Exception):

@@ -3,8 +3,9 @@
 Training data is the synthetic ``train`` split (``generate_tasks``, unbounded)
 plus the 3b1b ``dev`` split when one is prepared on this machine.  Test splits
 never enter: every task is checked against the inputs and layout hashes of the
-synthetic ``test`` and ``val`` splits (and their rules layouts) and of the 3b1b
-``test`` split, and a match raises ``LeakageError``.  Featurised scenes are
+synthetic ``test`` and ``val`` splits (and their rules layouts) and of both 3b1b
+test variants (``test``, with context, and ``test-scratch``), and a match raises
+``LeakageError``.  Featurised scenes are
 cached as ``.npz`` (no pickle) per block of synthetic indices, keyed by
 generator version, feature version, size table and encoder id, with the
 tasks' hashes inside so the guard re-checks cached blocks too.
@@ -77,7 +78,7 @@ def _hashes(t: Task) -> list[str]:
 def heldout_hashes() -> dict[str, str]:
     """Every held-out inputs/layout hash → what it belongs to (for the error message)."""
     from benchmark.suites.synthetic.generate import FIXED_SPLITS, forbidden_hashes, split_path
-    from benchmark.suites.threeb1b.source import suite_dir
+    from benchmark.suites.threeb1b.source import HELDOUT_SPLITS, suite_dir
 
     out: dict[str, str] = {}
     for split in FIXED_SPLITS:
@@ -88,17 +89,20 @@ def heldout_hashes() -> dict[str, str]:
                     out[h] = f"synthetic {split} task {t.id}"
     for h in forbidden_hashes():  # adds the rules-layout hashes of test and val
         out.setdefault(h, "a synthetic test/val task (rules layout)")
-    test3 = suite_dir() / "test.jsonl"
-    if test3.is_file():
-        for t in load_tasks(test3):
-            for h in _hashes(t):
-                out.setdefault(h, f"3b1b test task {t.id}")
+    for split in HELDOUT_SPLITS:
+        path = suite_dir() / f"{split}.jsonl"
+        if path.is_file():
+            for t in load_tasks(path):
+                for h in _hashes(t):
+                    out.setdefault(h, f"3b1b {split} task {t.id}")
     return out
 
 
 def _heldout_split(t: Task) -> bool:
+    from benchmark.suites.threeb1b.source import HELDOUT_SPLITS
+
     return (t.suite == "synthetic" and t.split in ("test", "val")) or (
-        t.suite == "3b1b" and t.split == "test")
+        t.suite == "3b1b" and t.split in HELDOUT_SPLITS)
 
 
 def check_no_leak(tasks: Sequence[Task], heldout: dict[str, str] | None = None) -> None:

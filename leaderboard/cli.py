@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser(
         "build", help="write the leaderboard site from the results database",
         description="Write a static site: the milestones table (M1 synthetic miou >= 0.70; "
-                    "M2 3b1b test compiled >= 0.80 with adherence@0.5 >= 0.70; M3 human "
+                    "M2 3b1b test (with context; test-scratch beside it) compiled >= 0.80 with "
+                    "adherence@0.5 >= 0.70; M3 human "
                     "good-rate >= 0.60; the short-term criteria; inference time per scene "
                     "against the 5 s budget), each with its 95% interval and a pass / fail "
                     "/ tie / not measured verdict; per suite and split every metric with "

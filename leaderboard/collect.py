@@ -140,12 +140,19 @@ class Board:
     def evidence(self) -> dict[str, Evidence]:
         """Per submission, what the milestones are judged on."""
         out = {s: Evidence() for s in self.submissions}
+        runs: dict[tuple[str, str, str], RunData] = {}
         for r in self.runs:
-            ev = out[r.submission]
-            ev.suites[r.suite_key] = r.summary.overall
+            out[r.submission].suites[r.suite_key] = r.summary.overall
+            runs[(r.submission, *r.suite_key)] = r
+        for sub, ev in out.items():
             for m in MILESTONES:
-                if m.source == RUNS and (m.suite, m.split) == r.suite_key:
-                    ev.notes[m.key] = f"run {r.run_id}, {r.summary.n} tasks"
+                if m.source != RUNS:
+                    continue
+                said = [f"{label}run {r.run_id}, {r.summary.n} tasks"
+                        for split, label in ((m.split, ""), (m.beside, f"{m.beside}: "))
+                        if split and (r := runs.get((sub, m.suite or "", split)))]
+                if said:
+                    ev.notes[m.key] = "; ".join(said)
         for sub, h in self.human.items():
             out[sub].human = h.good
             _note(out[sub], HUMAN, f"{h.suite}/{h.split}: {h.n_items} scenes, "

@@ -10,6 +10,11 @@ the decision logic is testable without a database or a browser.  A verdict is
 
 A milestone with several criteria (M2: compiled *and* positions) fails when
 any criterion fails, and passes only when every one passes.
+
+M2 reads the 3b1b ``test`` split, the context variant (what the previous wait
+of the scene showed is given; adherence is over the targets).  The same
+criteria on the from-scratch variant (``test-scratch``) are shown beside it
+(``Cell.beside``) and do not decide the verdict.
 """
 
 from __future__ import annotations
@@ -62,18 +67,21 @@ class Milestone:
     criteria: tuple[Criterion, ...]
     suite: str | None = None
     split: str | None = None
+    beside: str | None = None  # another split of ``suite``, shown but not judged
 
     @property
     def goal(self) -> str:
         where = f" on {self.suite} {self.split}" if self.suite else ""
-        return " and ".join(c.goal for c in self.criteria) + where
+        what = " (with context)" if self.beside else ""
+        return " and ".join(c.goal for c in self.criteria) + where + what
 
 
 MILESTONES: tuple[Milestone, ...] = (
     Milestone("M1", "M1 · synthetic layout", RUNS, (Criterion("miou", 0.70),),
               "synthetic", "test"),
     Milestone("M2", "M2 · 3b1b scenes", RUNS,
-              (Criterion("compiled", 0.80), Criterion("adherence@0.5", 0.70)), "3b1b", "test"),
+              (Criterion("compiled", 0.80), Criterion("adherence@0.5", 0.70)), "3b1b", "test",
+              beside="test-scratch"),
     Milestone("M3", "M3 · human rating", HUMAN,
               (Criterion("good_rate", 0.60, label="rated good (mean ≥ 4)"),)),
     Milestone("short", "Short term · synthetic", RUNS,
@@ -117,6 +125,7 @@ class Cell:
     verdict: str
     parts: list[Part]
     note: str = ""
+    beside: list[Part] = field(default_factory=list)  # on ``milestone.beside``; not judged
 
 
 def _measured(e: MetricSummary | None) -> bool:
@@ -147,12 +156,13 @@ def combine(verdicts: list[str]) -> str:
     return TIE if TIE in verdicts else PASS
 
 
-def _estimate(milestone: Milestone, criterion: Criterion, ev: Evidence) -> MetricSummary | None:
+def _estimate(milestone: Milestone, criterion: Criterion, ev: Evidence,
+              split: str | None = None) -> MetricSummary | None:
     if milestone.source == HUMAN:
         return ev.human
     if milestone.source == TIMING:
         return ev.generate_s
-    metrics = ev.suites.get((milestone.suite or "", milestone.split or ""))
+    metrics = ev.suites.get((milestone.suite or "", split or milestone.split or ""))
     return None if metrics is None else metrics.get(criterion.metric)
 
 
@@ -164,6 +174,11 @@ def evaluate(ev: Evidence, milestones: tuple[Milestone, ...] = MILESTONES) -> li
         for c in m.criteria:
             e = _estimate(m, c, ev)
             parts.append(Part(c, e, verdict(e, c)))
+        beside = []
+        if m.beside:
+            for c in m.criteria:
+                e = _estimate(m, c, ev, m.beside)
+                beside.append(Part(c, e, verdict(e, c)))
         cells.append(Cell(m, combine([p.verdict for p in parts]), parts,
-                          ev.notes.get(m.key, "")))
+                          ev.notes.get(m.key, ""), beside))
     return cells

@@ -1,86 +1,44 @@
 """``python -m benchmark prepare 3b1b`` end to end on a fake videos + captions checkout.
 
-The fake checkout (``tests/fixtures/fake_3b1b``) holds two captioned videos with
-ManimGL code in 3b1b's style: ``2099/demo`` (content scenes, a 3D scene, a
-scene that raises after one wait, one that never ends, one with a missing
-image, a dense grid) and ``2099/second`` (two simple scenes), plus a caption
-video without code.  One prepared folder is shared by the tests of this module.
+The fake checkout and how it is prepared: ``tests/_fake_3b1b.py``.  One prepared
+folder is shared by the tests of this module.  ``tasks`` are the from-scratch
+tasks (one per keyframe), ``context`` the context tasks.
 """
 
 from __future__ import annotations
 
-import ast
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _fake_3b1b import (
+    CAPTIONS,
+    DEMO,
+    NEVER_ENDS,
+    SECOND,
+    TEST_SHARE,
+    VIDEOS,
+    all_tasks,
+    cli,
+    fixture_scenes,
+    git,
+    last_json,
+    prepare,
+    timeout_args,
+)
 
 from benchmark.cli import main
 from benchmark.suites.threeb1b.build import BUILDER_VERSION, split_of
 from benchmark.suites.threeb1b.extract import manimgl_version
-from benchmark.suites.threeb1b.source import SPLITS, SUITE
+from benchmark.suites.threeb1b.source import HELDOUT_SPLITS, SPLITS, SUITE, video_split
 from benchmark.tasks import KINDS, Suite, Task, load_tasks
-
-REPO = Path(__file__).resolve().parent.parent
-FAKE = Path(__file__).parent / "fixtures" / "fake_3b1b"
-VIDEOS = FAKE / "videos"
-CAPTIONS = FAKE / "captions"
-SCENE_TIMEOUT = 8
-TEST_SHARE = 0.6  # 2099/demo hashes to 0.54 (test), 2099/second to 0.72 (dev)
-DEMO, SECOND = "2099/demo", "2099/second"
 
 needs_gl = pytest.mark.skipif(manimgl_version() is None or shutil.which("latex") is None,
                               reason="needs ManimGL (pip install '.[3b1b]') and LaTeX")
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def fixture_scenes() -> dict[str, list[str]]:
-    """Scene classes per video of the fake checkout, read from the source (not run)."""
-    out: dict[str, list[str]] = {}
-    for path in sorted((VIDEOS / "_2099").glob("*/*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        names = [node.name for node in tree.body if isinstance(node, ast.ClassDef)
-                 and any(isinstance(b, ast.Name) and b.id.endswith("Scene") for b in node.bases)]
-        if names:
-            out.setdefault(f"2099/{path.parent.name}", []).extend(names)
-    return out
-
-
-def env(cache: Path, **extra: str) -> dict[str, str]:
-    return dict(os.environ, XDG_CACHE_HOME=str(cache), TORCH_HOME=str(cache / "no-torch"),
-                **extra)
-
-
-def cli(*args: str, cache: Path, timeout: float = 240,
-        **extra_env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "benchmark", *args], cwd=REPO,
-                          env=env(cache, **extra_env), capture_output=True, text=True,
-                          timeout=timeout, check=False)
-
-
-def last_json(done: subprocess.CompletedProcess[str]) -> dict:
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def prepare(videos: Path, captions: Path, out: Path, cache: Path) -> dict:
-    return last_json(cli("prepare", "3b1b", "--videos", str(videos), "--captions",
-                         str(captions), "--years", "2099", "--out", str(out),
-                         "--scene-timeout", str(SCENE_TIMEOUT), "--test-share",
-                         str(TEST_SHARE), "--json", cache=cache))
-
-
-def all_tasks(folder: Path) -> list[Task]:
-    return [t for split in SPLITS for t in load_tasks(folder / f"{split}.jsonl")]
 
 
 def frame_pixels(folder: Path, task: Task) -> np.ndarray:
@@ -92,15 +50,6 @@ def frame_pixels(folder: Path, task: Task) -> np.ndarray:
 
 def by_scene(tasks: list[Task], scene: str) -> list[Task]:
     return [t for t in tasks if t.source["scene"] == scene]
-
-
-def git(*args: str, cwd: Path) -> str:
-    done = subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.com",
-                           "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main",
-                           *args], cwd=cwd, capture_output=True, text=True, timeout=60,
-                          check=True, env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1",
-                                           "GIT_CONFIG_GLOBAL": os.devnull})
-    return done.stdout.strip()
 
 
 # ---------------------------------------------------------------- fixtures
@@ -117,12 +66,28 @@ def prepared(tmp_path_factory, cache) -> tuple[Path, dict]:
     if manimgl_version() is None or shutil.which("latex") is None:
         pytest.skip("needs ManimGL (pip install '.[3b1b]') and LaTeX")
     out = tmp_path_factory.mktemp("prepared") / "3b1b"
-    return out, prepare(VIDEOS, CAPTIONS, out, cache)
+    before = assets()
+    report = prepare(VIDEOS, CAPTIONS, out, cache)
+    assert assets() == before, "prepare wrote into the packaged assets"
+    return out, report
+
+
+def assets() -> list[str]:
+    from benchmark.suites.threeb1b.extract import ASSETS
+
+    return sorted(str(p.relative_to(ASSETS)) for p in ASSETS.rglob("*"))
 
 
 @pytest.fixture(scope="module")
 def tasks(prepared) -> list[Task]:
-    return all_tasks(prepared[0])
+    """The from-scratch tasks: one per keyframe, every object a target."""
+    return [t for t in all_tasks(prepared[0]) if t.source["variant"] == "scratch"]
+
+
+@pytest.fixture(scope="module")
+def context(prepared) -> list[Task]:
+    """The context tasks: a keyframe's kept objects given, its new or moved ones targets."""
+    return [t for t in all_tasks(prepared[0]) if t.source["variant"] == "context"]
 
 
 # ---------------------------------------------------------------- the yield report
@@ -136,19 +101,24 @@ def test_yield_report_counts_videos_scenes_failures_and_tasks(prepared):
     assert report["out"] == str(out)
     assert report["videos_matched"] == 2 and report["match_methods"] == {"exact": 2}
     assert report["unmatched_captions"] == 1  # 2099/extra has no code
-    assert report["scenes_tried"] == sum(len(v) for v in scenes.values()) == 12
+    assert report["scenes_tried"] == sum(len(v) for v in scenes.values()) == 13
     failures = report["scene_failures"]
     assert failures == {"timeout": 1, "runtime_error": 1, "missing_asset": 1, "three_d": 1}
+    # The one timeout is the scene that never ends, after its own (short) timeout.
     assert report["scenes_ok"] == report["scenes_tried"] - sum(failures.values())
     # The 3D scene's first wait (a Sphere, camera still flat) is refused by content.
     assert report["dropped"].get("three_d") == 1
     assert report["tasks"] > 0 and report["videos_with_tasks"] == 2
     assert sum(report["tasks_by_split"].values()) == report["tasks"]
+    assert set(report["tasks_by_split"]) == set(SPLITS)
+    # BuildTheTheorem's last wait only removes a word: no context task.
+    assert report["dropped"].get("context_nothing_new") == 1
     for video, names in scenes.items():
         per = report["per_video"][video]
         assert per["scenes"] == len(names)
         assert per["split"] == split_of(video, TEST_SHARE)
-        assert per["tasks"] > 0 and per["mean_alignment"] is not None
+        assert per["tasks"] == per["keyframes"] + per["context_tasks"]
+        assert per["keyframes"] > 0 and per["mean_alignment"] is not None
     assert report["per_video"][DEMO]["scenes_ok"] == len(scenes[DEMO]) - 4
 
 
@@ -158,9 +128,12 @@ def test_suite_folder_holds_splits_frames_and_manifest(prepared, tasks):
     out, report = prepared
     assert {p.name for p in out.iterdir()} >= {"dev.jsonl", "test.jsonl", "manifest.json",
                                                "frames"}
+    assert {p.name for p in out.iterdir()} >= {f"{split}.jsonl" for split in SPLITS}
     frames = {p.name for p in (out / "frames").iterdir()}
     assert frames == {Path(t.reference.frame).name for t in tasks}
-    assert len(tasks) == report["tasks"]
+    everything = all_tasks(out)
+    assert len(everything) == report["tasks"]
+    assert {Path(t.reference.frame).name for t in everything} == frames
 
 
 # ---------------------------------------------------------------- tasks
@@ -168,10 +141,10 @@ def test_suite_folder_holds_splits_frames_and_manifest(prepared, tasks):
 
 @needs_gl
 @pytest.mark.slow
-def test_every_task_is_well_formed_with_a_drawn_reference_frame(prepared, tasks):
+def test_every_task_is_well_formed_with_a_drawn_reference_frame(prepared, tasks, context):
     out, _ = prepared
-    assert len({t.id for t in tasks}) == len(tasks)
-    for t in tasks:
+    assert len({t.id for t in tasks + context}) == len(tasks + context)
+    for t in tasks + context:
         assert t.suite == SUITE
         assert 2 <= len(t.objects) <= 15, t.id
         assert {o.kind for o in t.objects} <= set(KINDS), t.id
@@ -289,19 +262,101 @@ def test_prompts_are_the_narration_heard_over_the_keyframe(tasks):
     assert any("triangle next to a pentagon" in t.prompt for t in second)
 
 
+# ---------------------------------------------------------------- context tasks
+
+
+def _given(t: Task) -> dict[str, str]:
+    return {o.content: o.kind for o in t.objects if o.given is not None}
+
+
+def _targets(t: Task) -> list[str]:
+    return [o.content for o in t.objects if o.given is None]
+
+
+@needs_gl
+@pytest.mark.slow
+def test_context_tasks_give_what_the_previous_wait_showed_where_it_stayed(tasks, context):
+    theorem = {t.source["wait"]: t for t in by_scene(context, "BuildTheTheorem")}
+    # Wait 3 only removes the word (and swaps the formula's right side for an identical
+    # copy, a new mobject that looks the same): nothing new, so no context task.
+    assert sorted(theorem) == [1, 2]
+    assert [t.source["wait"] for t in by_scene(tasks, "BuildTheTheorem")] == [1, 2, 3]
+    assert _given(theorem[1]) == {} and theorem[1].source["context_wait"] is None
+    second = theorem[2]
+    assert second.source["context_wait"] == 1 and second.source["given"] == 2
+    assert _given(second) == {"Pythagoras, one piece at a time": "text", "a^2 + b^2": "tex"}
+    assert _targets(second) == ["= c^2", "the hypotenuse"]
+    # A moved object is a target again: the title shrinks between waits 1 and 2, and the
+    # axes, graph and label shift left between waits 2 and 3.
+    parabola = {t.source["wait"]: t for t in by_scene(context, "TitleAndParabola")}
+    assert _given(parabola[2]) == {}
+    assert _given(parabola[3]) == {"Demo": "text"}
+    assert {"axes", "graph"} <= {o.kind for o in parabola[3].objects if o.given is None}
+    # Turned half a turn, the triangle keeps its box: it stays given; the pentagon moved.
+    shapes = {t.source["wait"]: t for t in by_scene(context, "TriangleAndPentagon")}
+    assert _given(shapes[2]) == {"Triangle": "shape", "A triangle next to a pentagon": "text"}
+    assert _targets(shapes[2]) == ["RegularPolygon"]
+
+
+@needs_gl
+@pytest.mark.slow
+def test_every_context_task_is_its_keyframe_with_the_kept_objects_given(tasks, context):
+    scratch = {t.id: t for t in tasks}
+    assert context and all(t.split in ("dev", "test") for t in context)
+    assert all(t.split.endswith("-scratch") and t.id.endswith("-scratch") for t in tasks)
+    for t in context:
+        twin = scratch[t.id + "-scratch"]  # the same keyframe, from scratch
+        assert t.reference == twin.reference and t.prompt == twin.prompt
+        assert [(o.id, o.kind, o.content, o.params) for o in t.objects] == \
+            [(o.id, o.kind, o.content, o.params) for o in twin.objects]
+        assert all(o.given is None for o in twin.objects)
+        boxes = {p.id: p.box for p in t.reference.layout}
+        assert any(o.given is None for o in t.objects), t.id  # something to place
+        for o in t.objects:
+            if o.given is not None:
+                assert o.given == boxes[o.id], (t.id, o.id)
+
+
+@needs_gl
+@pytest.mark.slow
+def test_context_stats_on_the_prepared_dev_split(prepared, cache):
+    out, _ = prepared
+    stats = last_json(cli("context-stats", "--suite", "3b1b", "--split", "dev", "--json",
+                          "--per-target", cache=cache, JEPA_MANIM_3B1B=str(out)))
+    dev = load_tasks(out / "dev.jsonl")
+    assert stats["split"] == "dev" and stats["tasks"] == len(dev)
+    assert stats["tasks_with_context"] == sum(1 for t in dev if t.given_ids) == 3
+    assert stats["targets_with_context"] == len(stats["per_target"]) == 8
+    rows = {(r["task"].split("-scenes-")[1], r["target"]): r for r in stats["per_target"]}
+    rhs = rows[("BuildTheTheorem-w02", "o3")]  # "= c^2", put right of "a^2 + b^2"
+    assert rhs["anchor"] == "o2" and rhs["side"] == "right" and abs(rhs["dy"]) < 0.05
+    assert rhs["next_to_error"] < 0.5  # next_to with buff 0.4, the rule's default 0.25
+    assert sum(stats["sides"].values()) == 8
+    assert sum(r["n"] for r in stats["histogram"]["distance"]) == 8
+    assert 0 < stats["within"]["next_to"] < 1 and stats["within"]["frame_centre"] == 0
+    text = cli("context-stats", "--suite", "3b1b", "--split", "dev", cache=cache,
+               JEPA_MANIM_3B1B=str(out))
+    assert text.returncode == 0, text.stderr
+    assert "within 0.5 units" in text.stdout and "next_to" in text.stdout and "#" in text.stdout
+
+
 # ---------------------------------------------------------------- split and manifest
 
 
 @needs_gl
 @pytest.mark.slow
-def test_split_is_by_video_and_follows_split_of(prepared, tasks):
+def test_split_is_by_video_and_follows_split_of(prepared, tasks, context):
     out, _ = prepared
     for split in SPLITS:
         for t in load_tasks(out / f"{split}.jsonl"):
-            assert t.split == split == split_of(t.source["video"], TEST_SHARE)
-    splits = {t.source["video"]: {u.split for u in tasks if u.source["video"] ==
+            assert t.split == split
+            assert video_split(split) == split_of(t.source["video"], TEST_SHARE)
+            assert t.source["variant"] == ("scratch" if split.endswith("-scratch")
+                                           else "context")
+    splits = {t.source["video"]: {u.split for u in tasks + context if u.source["video"] ==
                                   t.source["video"]} for t in tasks}
-    assert splits == {DEMO: {"test"}, SECOND: {"dev"}}
+    assert splits == {DEMO: {"test", "test-scratch"}, SECOND: {"dev", "dev-scratch"}}
+    assert set(HELDOUT_SPLITS) == {"test", "test-scratch"}
 
 
 @needs_gl
@@ -311,6 +366,7 @@ def test_manifest_records_checkouts_versions_splits_and_hashes(prepared):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["suite"] == SUITE and manifest["builder_version"] == BUILDER_VERSION
     assert manifest["manimgl"] is not None and manifest["manimgl"] == manimgl_version()
+    assert manifest["manimgl_checkout"] is None  # the installed (pinned) ManimGL
     for key, path in (("videos", VIDEOS), ("captions", CAPTIONS)):
         assert manifest[key]["path"] == str(path.resolve())
         commit = manifest[key]["commit"]
@@ -318,6 +374,7 @@ def test_manifest_records_checkouts_versions_splits_and_hashes(prepared):
     assert manifest["splits"] == {DEMO: split_of(DEMO, TEST_SHARE),
                                   SECOND: split_of(SECOND, TEST_SHARE)}
     assert manifest["options"]["test_share"] == TEST_SHARE
+    assert manifest["options"]["scene_timeouts"] == {NEVER_ENDS[0]: NEVER_ENDS[1]}
     for split in SPLITS:
         suite = Suite(SUITE, BUILDER_VERSION, split, load_tasks(out / f"{split}.jsonl"))
         assert manifest["hashes"][split] == suite.hash
@@ -388,11 +445,8 @@ def test_second_prepare_into_the_same_folder_reuses_the_extraction_cache(
     results = sorted([*cache_dir.glob("*/DONE"), *cache_dir.glob("*/results.jsonl"),
                       *cache_dir.glob("*/*.jmw")])
     stamps = [p.stat().st_mtime_ns for p in results]
-    t0 = time.perf_counter()
     report = prepare(VIDEOS, CAPTIONS, same, cache)
-    elapsed = time.perf_counter() - t0
-    # Running the scenes again would cost the never-ending scene's timeout alone.
-    assert report["seconds"] < SCENE_TIMEOUT and elapsed < first["seconds"]
+    # No scene ran again: every cached result is untouched.
     assert [p.stat().st_mtime_ns for p in results] == stamps
     for split in SPLITS:
         assert (same / f"{split}.jsonl").read_bytes() == (out / f"{split}.jsonl").read_bytes()
@@ -507,7 +561,7 @@ def test_gl_frames_keep_manimgls_own_rendering_beside_the_cairo_redraw(tmp_path,
     out = tmp_path / "suite"
     report = last_json(cli("prepare", "3b1b", "--videos", str(videos), "--captions",
                            str(captions), "--years", "2099", "--out", str(out),
-                           "--scene-timeout", str(SCENE_TIMEOUT), "--gl-frames", "--json",
+                           *timeout_args(), "--gl-frames", "--json",
                            cache=cache))
     assert report["tasks"] > 0
     from PIL import Image

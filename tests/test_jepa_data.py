@@ -313,3 +313,23 @@ def test_3b1b_dev_trains_and_a_3b1b_test_twin_is_refused(encoder: TextEncoder, t
     assert data.counts["3b1b"] == 2 and [s.task_id for s in data] == ["3b1b/v/0", "3b1b/v/2"]
     batch = next(data.batches(2, np.random.default_rng(0)))
     assert batch["mask"].any(dim=1).all()
+
+
+def test_both_3b1b_test_variants_are_held_out(encoder: TextEncoder, tmp_path: Path,
+                                              no_3b1b: Path) -> None:
+    """``test`` (with context) and ``test-scratch`` never train; the dev variants may."""
+    dev = [replace(t, id=f"3b1b/v/{i}", suite="3b1b", split="dev", family="v")
+           for i, t in enumerate(_train(200, 3))]
+    dump_tasks(dev, no_3b1b / "dev.jsonl")
+    dump_tasks([], no_3b1b / "test.jsonl")
+    twin = replace(dev[2], id="3b1b/w/0-scratch", split="test-scratch")
+    dump_tasks([twin], no_3b1b / "test-scratch.jsonl")
+    config = DataConfig(synthetic_n=0, cache_dir=str(tmp_path / "f"))
+    with pytest.raises(LeakageError, match="3b1b test-scratch task 3b1b/w/0-scratch"):
+        TrainingData.build(Featurizer(encoder), config)
+    for split in ("test", "test-scratch"):
+        with pytest.raises(LeakageError, match=f"held-out 3b1b {split} split"):
+            check_no_leak([replace(dev[0], split=split)], heldout={})
+    check_no_leak([replace(dev[0], split="dev-scratch")], heldout={})
+    dump_tasks(dev[:2], no_3b1b / "dev.jsonl")
+    assert TrainingData.build(Featurizer(encoder), config).counts["3b1b"] == 2

@@ -105,6 +105,29 @@ def test_milestones_from_summaries_of_fixture_rows():
     assert cells(ev) == {"M1": PASS, "M2": FAIL, "M3": TIE, "short": PASS, "speed": PASS}
 
 
+def test_m2_reads_3b1b_test_with_context_and_shows_the_scratch_variant_beside_it():
+    good = summarize(rows(40, compiled=1.0, **{"adherence@0.5": 0.9})).overall
+    poor = summarize(rows(40, compiled=1.0, **{"adherence@0.5": 0.1})).overall
+    m2 = next(m for m in MILESTONES if m.key == "M2")
+    assert (m2.suite, m2.split, m2.beside) == ("3b1b", "test", "test-scratch")
+    assert "with context" in m2.goal
+
+    def m2_cell(ev: Evidence):
+        return next(c for c in evaluate(ev) if c.milestone.key == "M2")
+
+    # The verdict follows the context variant alone; the scratch one is shown, not judged.
+    cell = m2_cell(Evidence(suites={("3b1b", "test"): good, ("3b1b", "test-scratch"): poor}))
+    assert cell.verdict == PASS
+    assert [p.criterion.metric for p in cell.beside] == ["compiled", "adherence@0.5"]
+    assert [p.verdict for p in cell.beside] == [PASS, FAIL]
+    assert cell.beside[1].estimate.mean == pytest.approx(0.1)
+    scratch_only = m2_cell(Evidence(suites={("3b1b", "test-scratch"): good}))
+    assert scratch_only.verdict == NOT_MEASURED and scratch_only.beside[1].verdict == PASS
+    assert [p.verdict for p in m2_cell(Evidence()).beside] == [NOT_MEASURED] * 2
+    others = [c for c in evaluate(Evidence()) if c.milestone.key != "M2"]
+    assert all(c.beside == [] for c in others)
+
+
 def test_a_submission_with_nothing_recorded_is_not_measured_everywhere():
     assert set(cells(Evidence()).values()) == {NOT_MEASURED}
 

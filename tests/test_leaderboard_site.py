@@ -2,7 +2,8 @@
 
 One session-scoped database is made with the real runner and sandbox:
 oracle, random and template on four synthetic tasks (one with a hostile
-prompt), oracle on two tasks of a file-backed ``3b1b`` suite, and a hostile
+prompt), oracle on two tasks of a file-backed ``3b1b`` suite (split ``test``),
+template on the same two as ``test-scratch`` (shown beside M2), and a hostile
 submission whose code and error carry ``<script>`` — plus human-evaluation
 summary rows for two of the runs.  The browser test's screenshots are kept under
 ``test-artifacts/leaderboard/`` (git-ignored).
@@ -63,15 +64,19 @@ def fixture_db(tmp_path_factory) -> dict:
     synthetic = dump_tasks(tasks, root / "suites" / "synthetic.jsonl")
     threeb1b = dump_tasks([replace(t, id=t.id.replace("synthetic/", "3b1b/"), suite="3b1b")
                            for t in tasks[1:3]], root / "suites" / "3b1b.jsonl")
+    scratch = dump_tasks([replace(t, id=t.id.replace("synthetic/", "3b1b/") + "-scratch",
+                                  suite="3b1b", split="test-scratch") for t in tasks[1:3]],
+                         root / "suites" / "scratch" / "3b1b.jsonl")
     db = root / "runs" / "benchmark.db"
     options = RunOptions(jobs=2, sandbox=SandboxConfig(cache_dir=root / "sandbox-cache"))
     plan = [("oracle", {}, synthetic), ("random", {"seed": "1"}, synthetic),
-            ("template", {}, synthetic), ("hostile", {}, synthetic), ("oracle", {}, threeb1b)]
+            ("template", {}, synthetic), ("hostile", {}, synthetic), ("oracle", {}, threeb1b),
+            ("template", {}, scratch)]
     run_ids: dict[str, str] = {}
     with Store(str(db)) as store:
         for model, args, path in plan:
             sub = Hostile() if model == "hostile" else submissions.get(model)(**args)
-            suite = load_suite(str(path), "test")
+            suite = load_suite(str(path))
             stats = run_benchmark(sub, suite, store, options, model=model,
                                   suite_source=str(path))
             run_ids[f"{model}/{suite.name}"] = stats.run_id
@@ -118,14 +123,21 @@ def test_milestones_read_real_runs_pass_fail_tie_and_not_measured(site):
     assert random[0] == "fail" and random[1:3] == ["not-measured", "not-measured"]
     template = milestone_cells(html, "template")
     assert template[1] == "not-measured" and template[2] == "tie"  # 0.55 [0.40, 0.70]
+    # M2 judges 3b1b test (with context); template ran only test-scratch, shown beside it.
+    row = html.split('id="milestone-table"', 1)[1].split("</table>", 1)[0]
+    cells = row.split("</span>template</th>", 1)[1].split("</tr>", 1)[0].split("<td ")
+    m2 = cells[2]
+    assert "test-scratch (not judged)" in m2 and re.search(r"adherence@0.5\s*<b>", m2)
+    assert "test-scratch: run " in m2
+    assert "test-scratch" not in cells[1] and "test-scratch" not in cells[3]
     assert milestone_cells(html, "hostile")[0] == "fail"
 
 
 def test_results_tables_plots_and_run_metadata_are_on_the_index(site, fixture_db):
     html = read(site / "index.html")
-    for suite in ("synthetic · test", "3b1b · test"):
+    for suite in ("synthetic · test", "3b1b · test", "3b1b · test-scratch"):
         assert f"<h2>{suite}</h2>" in html
-    assert html.count('<figure class="chart">') == 2 * 2 + 1  # bars + curve per suite, ratings
+    assert html.count('<figure class="chart">') == 3 * 2 + 1  # bars + curve per suite, ratings
     assert "<polyline" in html and 'class="whisker"' in html
     for run_id in fixture_db["runs"].values():
         assert f'href="runs/{run_id}/index.html"' in html

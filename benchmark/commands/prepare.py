@@ -18,7 +18,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "(transcripts): match videos to their code, run every scene headless "
                     "with ManimGL (animations skipped, a snapshot at each wait), keep "
                     "keyframes with 2-15 meaningful objects, write the narration around each "
-                    "keyframe as its prompt, and split videos into dev and test. Nothing from "
+                    "keyframe as its prompt, and split videos into dev and test; each keyframe "
+                    "gives a from-scratch task (dev-scratch, test-scratch) and, when it adds or "
+                    "moves objects, a context task (dev, test) where what the previous wait "
+                    "showed is given. Nothing from "
                     "the checkouts leaves --out. Needs the optional extra: pip install "
                     "'.[3b1b]'. Repeated runs reuse the per-file results in --out.",
         epilog="example: python -m benchmark prepare 3b1b --videos ~/src/videos "
@@ -38,6 +41,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="suite folder (default runs/suites/3b1b, where --suite 3b1b looks)")
     p.add_argument("--scene-timeout", type=float, default=30.0, metavar="S",
                    help="seconds one scene may run (default 30)")
+    p.add_argument("--scene-timeout-for", action="append", default=[], metavar="SCENE=S",
+                   help="seconds for the scene class SCENE instead of --scene-timeout "
+                        "(repeatable)")
+    p.add_argument("--manimgl", type=Path, default=None, metavar="PATH",
+                   help="your clone of github.com/3b1b/manim (ManimGL master) to run the "
+                        "scenes with, installed into an isolated environment under "
+                        "OUT/.manimgl-env (default: the installed ManimGL, pinned 1.7.2)")
     p.add_argument("--max-per-scene", type=int, default=3, metavar="K",
                    help="at most K tasks (distinct keyframes) per scene (default 3)")
     p.add_argument("--test-share", type=float, default=0.5, metavar="F",
@@ -62,6 +72,21 @@ def _years(text: str) -> tuple[int, int] | None:
     return a, b
 
 
+def _scene_timeouts(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = -1.0
+        if not eq or not name.isidentifier() or not seconds > 0:
+            raise CliError(f"--scene-timeout-for: expected SCENE=SECONDS (a scene class name "
+                           f"and a positive number), got {item!r}")
+        out[name] = seconds
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from benchmark.suites.threeb1b.build import PrepareOptions, prepare
     from benchmark.suites.threeb1b.errors import PrepareError
@@ -75,11 +100,13 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--test-share must be between 0 and 1")
     if args.scene_timeout <= 0:
         raise CliError("--scene-timeout must be positive")
+    timeouts = _scene_timeouts(args.scene_timeout_for)
     opts = PrepareOptions(videos=args.videos, captions=args.captions,
                           out=args.out or suite_dir(), years=_years(args.years),
                           limit_videos=args.limit_videos, jobs=args.jobs,
                           scene_timeout=args.scene_timeout, max_per_scene=args.max_per_scene,
-                          test_share=args.test_share, gl_frames=args.gl_frames)
+                          test_share=args.test_share, gl_frames=args.gl_frames,
+                          manimgl=args.manimgl, scene_timeouts=timeouts)
     try:
         report = prepare(opts, progress=not args.no_progress and not args.json)
     except PrepareError as exc:
@@ -107,9 +134,9 @@ def print_report(r, out: Path) -> None:
         w(f"    dropped: {k:<24}{v:>6}\n")
     splits = ", ".join(f"{k} {v}" for k, v in r.tasks_by_split.items())
     w(f"  tasks                  {r.tasks:>6}  ({splits}) from {r.videos_with_tasks} videos\n\n")
-    w(f"  {'video':<34} {'split':<5} {'match':>5} {'scenes':>6} {'ok':>4} {'tasks':>5} "
-      f"{'align':>5}\n")
+    w(f"  {'video':<34} {'split':<5} {'match':>5} {'scenes':>6} {'ok':>4} {'keyfr':>5} "
+      f"{'ctx':>5} {'align':>5}\n")
     for vid, v in sorted(r.per_video.items()):
         al = "-" if v["mean_alignment"] is None else f"{v['mean_alignment']:.2f}"
         w(f"  {vid:<34} {v['split']:<5} {v['match_confidence']:>5.2f} {v['scenes']:>6} "
-          f"{v['scenes_ok']:>4} {v['tasks']:>5} {al:>5}\n")
+          f"{v['scenes_ok']:>4} {v['keyframes']:>5} {v['context_tasks']:>5} {al:>5}\n")

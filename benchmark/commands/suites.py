@@ -29,9 +29,9 @@ def run(args: argparse.Namespace) -> int:
         print_json({"suites": rows})
         return 0
     out = sys.stdout
-    out.write(f"{'suite':<12} {'version':<8} {'split':<7} {'size':>9}  hash\n")
+    out.write(f"{'suite':<12} {'version':<8} {'split':<12} {'size':>9}  hash\n")
     for r in rows:
-        out.write(f"{r['name']:<12} {r['version']:<8} {r['split']:<7} {r['size']!s:>9}  "
+        out.write(f"{r['name']:<12} {r['version']:<8} {r['split']:<12} {r['size']!s:>9}  "
                   f"{r['hash'] or '-'}\n")
         if r.get("error"):
             out.write(f"  error: {r['error']}\n")

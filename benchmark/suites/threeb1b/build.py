@@ -3,8 +3,11 @@
 match videos (code ↔ captions) → run their scenes headless (ManimGL) →
 meaningful objects per snapshot → narration aligned to each keyframe →
 reference frame re-drawn by the trusted Cairo rasteriser → tasks, split into
-``dev`` and ``test`` by video.  Nothing from the checkouts is written anywhere
-but the output folder on the user's machine.
+``dev`` and ``test`` by video.  Every keyframe gives a from-scratch task
+(``dev-scratch``, ``test-scratch``: every object is a target) and, when it adds
+or moves something, a context task (``dev``, ``test``: what the previous wait
+showed, where it stayed, is given; see :mod:`.context`).  Nothing from the
+checkouts is written anywhere but the output folder on the user's machine.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 from benchmark.sandbox.runtime import wire
 from benchmark.snapshot import SnapshotError, decode_snapshot
 from benchmark.suites.threeb1b import narration
+from benchmark.suites.threeb1b.context import Shown, kept, shown
 from benchmark.suites.threeb1b.errors import PrepareError
 from benchmark.suites.threeb1b.extract import (
     EXTRACT_VERSION,
@@ -32,10 +36,11 @@ from benchmark.suites.threeb1b.extract import (
     extract_files,
     manimgl_version,
 )
+from benchmark.suites.threeb1b.gl_env import check_checkout, ensure_env
 from benchmark.suites.threeb1b.matching import VideoMatch, match_videos
 from benchmark.suites.threeb1b.objects import GLObject, gl_objects, is_three_d, scene_header
 from benchmark.suites.threeb1b.params import object_params
-from benchmark.suites.threeb1b.source import SPLITS, SUITE
+from benchmark.suites.threeb1b.source import SPLITS, SUITE, scratch_split
 from benchmark.tasks import (
     TASK_FORMAT_VERSION,
     Box,
@@ -49,7 +54,7 @@ from benchmark.tasks import (
 
 __all__ = ["BUILDER_VERSION", "PrepareOptions", "YieldReport", "prepare"]
 
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"  # 2: context tasks (dev, test) beside the from-scratch ones
 MIN_OBJECTS, MAX_OBJECTS = 2, 15
 MIN_VISIBLE_PX = 20
 
@@ -67,6 +72,8 @@ class PrepareOptions:
     max_per_scene: int = 3
     test_share: float = 0.5
     gl_frames: bool = False
+    manimgl: Path | None = None  # a ManimGL checkout to use instead of the installed one
+    scene_timeouts: dict[str, float] = field(default_factory=dict)  # per scene class
 
 
 @dataclass
@@ -98,6 +105,9 @@ class _Candidate:
     wait: int
     payload: bytes
     objects: list[GLObject]
+    uids: list[Any] | None = None
+    before: list[Shown] = field(default_factory=list)  # on screen at the previous wait
+    before_wait: int | None = None
 
 
 def _git(path: Path) -> dict[str, Any]:
@@ -159,6 +169,8 @@ def _candidates(video: str, runs: list[SceneRun], opts: PrepareOptions,
             drops["unreadable_snapshots"] += 1
             continue
         mine: list[_Candidate] = []
+        before: list[Shown] = []
+        before_wait: int | None = None
         for kind, payload in frames:
             if kind != wire.KIND_SNAPSHOT:
                 continue
@@ -167,12 +179,18 @@ def _candidates(video: str, runs: list[SceneRun], opts: PrepareOptions,
                 header = scene_header(payload)
             except (SnapshotError, ValueError) as exc:
                 drops["invalid_snapshot"] += 1
+                before, before_wait = [], None
                 del exc
                 continue
             if is_three_d(snap):
                 drops["three_d"] += 1
+                before, before_wait = [], None
                 continue
             objs = gl_objects(snap)
+            wait = int(header.get("wait", 0) or 0)
+            uids = header.get("uids") if isinstance(header.get("uids"), list) else None
+            prev, prev_wait = before, before_wait
+            before, before_wait = shown(objs, uids), wait
             if len(objs) < MIN_OBJECTS:
                 drops["fewer_than_2_objects"] += 1
                 continue
@@ -184,7 +202,7 @@ def _candidates(video: str, runs: list[SceneRun], opts: PrepareOptions,
                 drops["same_layout_as_earlier_wait"] += 1
                 continue
             seen.add(sig)
-            mine.append(_Candidate(video, run, int(header.get("wait", 0) or 0), payload, objs))
+            mine.append(_Candidate(video, run, wait, payload, objs, uids, prev, prev_wait))
         keep = _spread(mine, opts.max_per_scene)
         if len(mine) > len(keep):
             drops["over_per_scene_cap"] += len(mine) - len(keep)
@@ -210,10 +228,14 @@ def _difficulty(n: int) -> str:
 
 
 def _task(c: _Candidate, objs: list[GLObject], align: narration.Alignment | None,
-          split: str, frame_rel: str, match: VideoMatch) -> Task:
+          split: str, frame_rel: str, match: VideoMatch,
+          given: list[bool] | None = None) -> Task:
+    """The context task of a keyframe (``given`` flags its kept objects), or with
+    ``given=None`` its from-scratch task."""
     ids = [f"o{i + 1}" for i in range(len(objs))]
     boxes = [Box(*o.box).rounded() for o in objs]
-    specs = [ObjectSpec(ids[i], o.kind, o.content, object_params(i, objs, ids))
+    specs = [ObjectSpec(ids[i], o.kind, o.content, object_params(i, objs, ids),
+                        boxes[i] if given is not None and given[i] else None)
              for i, o in enumerate(objs)]
     layout = [PlacedObject(ids[i], o.kind, o.content, boxes[i]) for i, o in enumerate(objs)]
     prompt = align.text.strip() if align is not None and align.text.strip() else (
@@ -223,8 +245,14 @@ def _task(c: _Candidate, objs: list[GLObject], align: narration.Alignment | None
         "match_confidence": round(match.confidence, 3),
         "alignment_confidence": round(align.confidence, 3) if align else 0.0,
         "sentences": [align.first, align.last] if align else None,
+        "variant": "scratch" if given is None else "context",
     }
     tid = f"3b1b-{_slug(c.video)}-{_slug(Path(c.run.file).stem)}-{c.run.scene}-w{c.wait:02d}"
+    if given is None:
+        split, tid = scratch_split(split), tid + "-scratch"
+    else:
+        source["context_wait"] = c.before_wait
+        source["given"] = sum(given)
     return Task(tid, SUITE, split, c.video, _difficulty(len(objs)), prompt, specs, [],
                 Reference(layout, None, frame_rel, None), source)
 
@@ -234,6 +262,8 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
     """Build the suite into ``opts.out``; returns (and writes) the yield report."""
     t0 = time.perf_counter()
     report = YieldReport()
+    if opts.manimgl is not None:
+        check_checkout(opts.manimgl)  # before anything is written
     matched = match_videos(opts.videos, opts.captions, opts.years)
     matches = matched.matches[: opts.limit_videos] if opts.limit_videos else matched.matches
     if not matches:
@@ -246,13 +276,18 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
     files = sorted(owner)
     report.files = len(files)
     opts.out.mkdir(parents=True, exist_ok=True)
+    glenv = ensure_env(opts.manimgl, opts.out, _git, log if progress else None) \
+        if opts.manimgl is not None else None
 
     from benchmark._progress import progress_bar
 
     with progress_bar(len(files), "3b1b files", progress) as bar:
         runs = extract_files(opts.videos, files, opts.out / ".extract-cache", jobs=opts.jobs,
                              scene_timeout=opts.scene_timeout, max_waits=opts.max_waits,
-                             gl_frames=opts.gl_frames, on_file=lambda rel, r: bar.update(1))
+                             gl_frames=opts.gl_frames, on_file=lambda rel, r: bar.update(1),
+                             python=str(glenv.python) if glenv else None,
+                             tag=glenv.tag if glenv else "",
+                             scene_timeouts=opts.scene_timeouts)
     statuses = Counter(r.status for r in runs)
     report.scenes_tried = len(runs)
     report.scenes_ok = statuses.get("ok", 0)
@@ -277,7 +312,7 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
             split_map[m.video_id] = split
             cands = _candidates(m.video_id, by_video.get(m.video_id, []), opts, drops)
             aligns = _align(m, cands)
-            made = 0
+            made = context = 0
             confs = []
             for c in cands:
                 res = raster.render(decode_snapshot(c.payload), [o.semantic() for o in c.objects])
@@ -294,15 +329,22 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
                 rel = f"frames/{hashlib.sha256(data).hexdigest()[:20]}.png"
                 if not (opts.out / rel).is_file():
                     (opts.out / rel).write_bytes(data)
-                task = _task(c, objs, align, split, rel, m)
+                given = kept(shown(objs, c.uids), c.before)
+                made_here = [_task(c, objs, align, split, rel, m)]
+                if all(given):
+                    drops["context_nothing_new"] += 1
+                else:
+                    made_here.append(_task(c, objs, align, split, rel, m, given))
+                    context += 1
                 gl = c.run.frames.with_name(f"{c.run.scene}.w{c.wait:02d}.png") \
                     if c.run.frames else None
                 if gl is not None and gl.is_file():
                     data = gl.read_bytes()
                     gl_rel = f"frames/gl-{hashlib.sha256(data).hexdigest()[:20]}.png"
                     (opts.out / gl_rel).write_bytes(data)
-                    task.source["gl_frame"] = gl_rel
-                tasks.append(task)
+                    for task in made_here:
+                        task.source["gl_frame"] = gl_rel
+                tasks.extend(made_here)
                 confs.append(align.confidence if align else 0.0)
                 made += 1
             report.per_video[m.video_id] = {
@@ -310,7 +352,7 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
                 "files": sum(1 for f in files if owner[f] == m.video_id),
                 "scenes": len(by_video.get(m.video_id, [])),
                 "scenes_ok": sum(1 for r in by_video.get(m.video_id, []) if r.status == "ok"),
-                "tasks": made,
+                "tasks": made + context, "keyframes": made, "context_tasks": context,
                 "mean_alignment": round(float(np.mean(confs)), 3) if confs else None}
             bar.update(1)
     report.dropped = dict(sorted(drops.items()))
@@ -325,13 +367,16 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
     report.seconds = round(time.perf_counter() - t0, 1)
     manifest = {
         "suite": SUITE, "builder_version": BUILDER_VERSION, "extract_version": EXTRACT_VERSION,
-        "task_format": TASK_FORMAT_VERSION, "manimgl": manimgl_version(),
+        "task_format": TASK_FORMAT_VERSION,
+        "manimgl": glenv.version if glenv else manimgl_version(),
+        "manimgl_checkout": glenv.to_json() if glenv else None,
         "videos": {"path": str(opts.videos.resolve()), **_git(opts.videos)},
         "captions": {"path": str(opts.captions.resolve()), **_git(opts.captions)},
         "years": list(opts.years) if opts.years else None,
         "options": {"limit_videos": opts.limit_videos, "scene_timeout": opts.scene_timeout,
                     "max_waits": opts.max_waits, "max_per_scene": opts.max_per_scene,
-                    "test_share": opts.test_share, "gl_frames": opts.gl_frames},
+                    "test_share": opts.test_share, "gl_frames": opts.gl_frames,
+                    "scene_timeouts": dict(sorted(opts.scene_timeouts.items()))},
         "split_rule": "sha256(video id)[:8] / 0xffffffff < test_share → test",
         "splits": split_map, "hashes": hashes, "yield": report.to_json(),
     }

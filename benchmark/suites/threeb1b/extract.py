@@ -25,7 +25,7 @@ from benchmark.suites.threeb1b.errors import PrepareError
 
 __all__ = ["EXTRACT_VERSION", "SceneRun", "extract_files", "gl_config", "manimgl_version"]
 
-EXTRACT_VERSION = 2  # bump when the driver's snapshots change
+EXTRACT_VERSION = 3  # bump when the driver's snapshots change
 ASSETS = Path(__file__).parent / "assets"
 DRIVER = Path(__file__).parent / "gl_driver.py"
 
@@ -73,6 +73,9 @@ def gl_config(workdir: Path, videos_root: Path) -> Path:
                 "sounds": str(tmp / "sounds"),
                 "data": str(tmp / "data"),
                 "downloads": str(tmp / "downloads"),
+                # newer ManimGL: never under "base" (our packaged assets)
+                "latex_cache": str(tmp / "latex_cache"),
+                "three_d_models": str(tmp / "three_d_models"),
             },
             "cache": str(workdir / "gl_cache"),
         },
@@ -90,10 +93,11 @@ def gl_config(workdir: Path, videos_root: Path) -> Path:
     return path
 
 
-def _file_key(videos_root: Path, rel: str, gl_frames: bool) -> str:
+def _file_key(videos_root: Path, rel: str, gl_frames: bool, tag: str = "") -> str:
     digest = hashlib.sha256((videos_root / rel).read_bytes()).hexdigest()[:16]
     safe = rel.replace("/", "__").removesuffix(".py")
-    return f"{safe}-{digest}-v{EXTRACT_VERSION}" + ("-gl" if gl_frames else "")
+    return (f"{safe}-{digest}-v{EXTRACT_VERSION}" + ("-gl" if gl_frames else "")
+            + (f"-{tag}" if tag else ""))
 
 
 def _read_results(folder: Path, rel: str) -> list[SceneRun]:
@@ -118,8 +122,9 @@ def _read_results(folder: Path, rel: str) -> list[SceneRun]:
 
 def _run_file(videos_root: Path, rel: str, cache_dir: Path, config: Path,
               scene_timeout: float, file_timeout: float, max_waits: int,
-              gl_frames: bool) -> list[SceneRun]:
-    folder = cache_dir / _file_key(videos_root, rel, gl_frames)
+              gl_frames: bool, python: str = sys.executable, tag: str = "",
+              scene_timeouts: dict[str, float] | None = None) -> list[SceneRun]:
+    folder = cache_dir / _file_key(videos_root, rel, gl_frames, tag)
     if (folder / "DONE").is_file():
         return _read_results(folder, rel)
     if folder.exists():
@@ -131,11 +136,13 @@ def _run_file(videos_root: Path, rel: str, cache_dir: Path, config: Path,
     env.update(TEXINPUTS=":" + str((ASSETS / "tex").resolve()), PYGLET_HEADLESS="1",
                PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg",
                OMP_NUM_THREADS="1", LP_NUM_THREADS="1")
-    cmd = [sys.executable, str(DRIVER), "--root", str(videos_root), "--file", rel,
+    cmd = [python, str(DRIVER), "--root", str(videos_root), "--file", rel,
            "--out", str(folder), "--config", str(config),
            "--scene-timeout", str(scene_timeout), "--max-waits", str(max_waits)]
     if gl_frames:
         cmd.append("--gl-frames")
+    for scene, seconds in sorted((scene_timeouts or {}).items()):
+        cmd += ["--scene-timeout-for", f"{scene}={seconds:g}"]
     try:
         proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -155,9 +162,16 @@ def _run_file(videos_root: Path, rel: str, cache_dir: Path, config: Path,
 def extract_files(videos_root: Path, files: Iterable[str], cache_dir: Path, *,
                   jobs: int = 2, scene_timeout: float = 60.0, file_timeout: float = 1800.0,
                   max_waits: int = 40, gl_frames: bool = False,
-                  on_file: Callable[[str, list[SceneRun]], Any] | None = None) -> list[SceneRun]:
-    """Run every scene of ``files``; returns one :class:`SceneRun` per scene tried."""
-    if manimgl_version() is None:
+                  on_file: Callable[[str, list[SceneRun]], Any] | None = None,
+                  python: str | None = None, tag: str = "",
+                  scene_timeouts: dict[str, float] | None = None) -> list[SceneRun]:
+    """Run every scene of ``files``; returns one :class:`SceneRun` per scene tried.
+
+    ``python``: the interpreter that has ManimGL (default: this one, with the pinned
+    ``3b1b`` extra); ``tag`` keeps its cached results apart.  ``scene_timeouts``:
+    seconds for particular scenes (by class name), instead of ``scene_timeout``.
+    """
+    if python is None and manimgl_version() is None:
         raise PrepareError("ManimGL is not installed: pip install '.[3b1b]' "
                            "(or run ./scripts/setup.sh)")
     files = list(files)
@@ -169,7 +183,8 @@ def extract_files(videos_root: Path, files: Iterable[str], cache_dir: Path, *,
 
     def one(rel: str) -> None:
         runs = _run_file(videos_root.resolve(), rel, cache_dir, config, scene_timeout,
-                         file_timeout, max_waits, gl_frames)
+                         file_timeout, max_waits, gl_frames, python or sys.executable, tag,
+                         scene_timeouts)
         with lock:
             out[rel] = runs
             if on_file is not None:

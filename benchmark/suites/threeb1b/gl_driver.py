@@ -11,6 +11,10 @@ child (the imports are paid once per file), which
   as the sandbox's (:mod:`benchmark.sandbox.runtime.wire`) — with quadratic
   Bezier curves converted to cubic ones and every point normalised to the
   camera frame (a zoomed or panned frame becomes the standard 14.2 × 8 frame),
+* gives every mobject a number that stays the same for the whole scene run
+  (its identity: the same Python object, however it moved) and writes, per
+  member, that number into the snapshot's ``scene.uids`` list, so the builder
+  can tell what was already on screen at the previous wait,
 * stops at the first wait whose camera is rotated (a 3D scene) or after
   ``--max-waits`` waits.
 
@@ -55,6 +59,8 @@ def _args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--config", required=True, help="custom_config.yml to use")
     p.add_argument("--scenes", default="", help="comma-separated; default: all")
     p.add_argument("--scene-timeout", type=float, default=60.0)
+    p.add_argument("--scene-timeout-for", action="append", default=[], metavar="SCENE=S",
+                   help="seconds for one scene instead of --scene-timeout (repeatable)")
     p.add_argument("--max-waits", type=int, default=40)
     p.add_argument("--memory-mb", type=int, default=6144)
     p.add_argument("--gl-frames", action="store_true",
@@ -89,6 +95,15 @@ class Encoder:
         self.VMobject = manimlib.VMobject
         self.Mobject = manimlib.Mobject
         self.ImageMobject = manimlib.ImageMobject
+        # id() → (the mobject, its number): the mobject is held so its id is never reused.
+        self.uids: dict[int, tuple[Any, int]] = {}
+
+    def uid(self, mob: Any) -> int:
+        """A number for ``mob``, the same at every wait of this scene run."""
+        got = self.uids.get(id(mob))
+        if got is None:
+            got = self.uids[id(mob)] = (mob, len(self.uids) + 1)
+        return got[1]
 
     def frame_info(self, scene: Any) -> dict[str, Any]:
         frame = scene.camera.frame
@@ -102,6 +117,7 @@ class Encoder:
         center = np.asarray(frame.get_center(), dtype=float)
         scale = FRAME_HEIGHT / float(frame.get_height() or FRAME_HEIGHT)
         members: list[dict[str, Any]] = []
+        uids: list[int] = []
         arrays: list[np.ndarray] = []
         seen: set[int] = set()
 
@@ -115,6 +131,7 @@ class Encoder:
             seen.add(id(mob))
             index = len(members)
             members.append(self.describe(mob, parent, add, center, scale))
+            uids.append(self.uid(mob))
             for sub in list(getattr(mob, "submobjects", []) or []):
                 visit(sub, index, depth + 1)
 
@@ -126,7 +143,7 @@ class Encoder:
         header = {"class": type(scene).__name__,
                   "background": [round(255 * min(max(float(v), 0.0), 1.0)) for v in bg],
                   "wait": wait_index, "time": float(getattr(scene, "time", 0.0)),
-                  "plays": int(getattr(scene, "num_plays", 0)), **info}
+                  "plays": int(getattr(scene, "num_plays", 0)), "uids": uids, **info}
         return self.wire.encode_snapshot(header, members, arrays)
 
     def describe(self, mob: Any, parent: int, add: Any, center: np.ndarray,
@@ -163,7 +180,7 @@ class Encoder:
         if is_vm and len(pts):
             data = mob.data
             rec["draw"] = self.wire.DRAW_VECTOR
-            rec["fill"] = add(np.clip(data["fill_rgba"][:1], 0, 1))
+            rec["fill"] = add(np.clip(_fill(mob), 0, 1))
             rec["stroke"] = add(np.clip(data["stroke_rgba"][:1], 0, 1))
             rec["bg_stroke"] = add(np.zeros((1, 4)))
             width = float(data["stroke_width"][0, 0]) if len(data) else 0.0
@@ -176,18 +193,29 @@ class Encoder:
         return rec
 
 
+def _fill(mob: Any) -> np.ndarray:
+    """The first fill colour (1 × RGBA): per point in ManimGL 1.7, one uniform in master."""
+    try:
+        return np.asarray(mob.data["fill_rgba"][:1], dtype=float)
+    except (KeyError, ValueError):
+        return np.asarray(mob.uniforms["fill_rgba"], dtype=float).reshape(1, 4)
+
+
 # -- running one scene (in a forked child) ---------------------------------------------------
 def _patch(manimlib: Any) -> None:
     """Headless context, and the fixes the 3b1b code needs on a current ManimGL."""
-    import moderngl
+    try:  # ManimGL ≤ 1.7 draws with moderngl: ask it for a headless EGL context
+        import moderngl
+    except ImportError:  # a newer ManimGL (wgpu) finds its own adapter
+        moderngl = None
+    if moderngl is not None:
+        original = moderngl.create_standalone_context
 
-    original = moderngl.create_standalone_context
+        def standalone(*args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("backend", "egl")
+            return original(*args, **kwargs)
 
-    def standalone(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("backend", "egl")
-        return original(*args, **kwargs)
-
-    moderngl.create_standalone_context = standalone
+        moderngl.create_standalone_context = standalone
 
     _compat(manimlib)
 
@@ -358,7 +386,8 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             code = 3
         finally:
             os._exit(code)
-    deadline = t0 + args.scene_timeout
+    timeout = _timeout(args, scene_cls.__name__)
+    deadline = t0 + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -370,7 +399,7 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             os.waitpid(pid, 0)
             where = _stuck_at(out_dir / f".{scene_cls.__name__}.stack")
             return {"status": "timeout",
-                    "error": f"no end after {args.scene_timeout:g} s{where}",
+                    "error": f"no end after {timeout:g} s{where}",
                     "waits": None, "snapshots": _count(out, wire),
                     "seconds": round(time.perf_counter() - t0, 3)}
         time.sleep(0.02)
@@ -382,6 +411,15 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             "error": f"scene process ended with {how}",
             "waits": None, "snapshots": _count(out, wire),
             "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _timeout(args: argparse.Namespace, scene: str) -> float:
+    """The scene's own ``--scene-timeout-for``, else ``--scene-timeout``."""
+    for item in args.scene_timeout_for:
+        name, _, seconds = item.partition("=")
+        if name == scene:
+            return float(seconds)
+    return float(args.scene_timeout)
 
 
 def _take_result(path: Path) -> dict[str, Any] | None:
@@ -400,15 +438,16 @@ def _spawn_scene(scene_cls: type, out_dir: Path, args: argparse.Namespace) -> di
     name = scene_cls.__name__
     result_path = out_dir / f".{name}.result.json"
     t0 = time.perf_counter()
+    timeout = _timeout(args, name)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--root", args.root, "--file",
            args.file, "--out", str(out_dir), "--config", args.config, "--scenes", name,
-           "--scene-timeout", str(args.scene_timeout), "--max-waits", str(args.max_waits),
+           "--scene-timeout", str(timeout), "--max-waits", str(args.max_waits),
            "--memory-mb", str(args.memory_mb), "--gl-frames", "--in-process"]
     try:
         subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=args.scene_timeout + 60, check=False)
+                       stderr=subprocess.DEVNULL, timeout=timeout + 60, check=False)
     except subprocess.TimeoutExpired:
-        return {"status": "timeout", "error": f"no end after {args.scene_timeout:g} s",
+        return {"status": "timeout", "error": f"no end after {timeout:g} s",
                 "waits": None, "snapshots": 0, "seconds": round(time.perf_counter() - t0, 3)}
     if (res := _take_result(result_path)) is not None:
         return res
