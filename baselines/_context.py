@@ -1,8 +1,9 @@
 """The template on a context task: new objects go next to what is already on screen.
 
-A context task gives some objects (on their boxes) and asks for the rest.  Free
-clusters (those no relation ties to a given or placed object) are placed one at
-a time, in the task's order, each against what is already there:
+A context task gives some objects (on their boxes) and asks for the rest.  When
+it states no relations (the 3b1b suite's context tasks: nothing but the context
+says where things go), the free clusters are placed one at a time, in the
+task's order, each against what is already there:
 
 * a text or formula is typeset at the size of the given text of its kind (the
   formula's scale for a formula, else the text's; titles — text at the top edge
