@@ -17,6 +17,9 @@ reference — and writes idiomatic Manim CE code:
 4. title-like texts go to the top, then everything else is moved (and shrunk only if
    it does not fit) into the roomiest part of the frame not covered by what is
    already placed; arrows are drawn last between the facing sides of their ends.
+   On a context task that states no relations (some objects given, as in the
+   3b1b suite) the free objects are instead placed one by one next to what is
+   already on screen (``baselines._context``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+from baselines._context import place_in_context
 from baselines._helpers import HELPERS, helper_source
 from baselines._plan import Cluster, Plan, plan_layout
 from benchmark.compose import (
@@ -251,7 +255,11 @@ def write_scene(task: Task, buff: float = 0.25, class_name: str = "GeneratedScen
     for c in plan.clusters:
         if c.anchor is not None:
             obstacles += _place_anchored(w, c, obstacles)
-    _place_free(w, [c for c in plan.clusters if c.anchor is None], obstacles)
+    free = [c for c in plan.clusters if c.anchor is None]
+    if task.given_ids and not task.relations:
+        place_in_context(w, free, obstacles)
+    else:
+        _place_free(w, free, obstacles)
 
     for o in order:
         if o.kind == "arrow" and o.id not in plan.unit_of:

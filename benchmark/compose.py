@@ -25,7 +25,13 @@ Objects whose geometry follows others (graph, arrow, brace) are created after
 them and never placed directly.  ``compose_scene`` writes a whole scene that
 creates every object and places each free one at a given centre (optionally
 scaled to a given width/height); baselines and models use it to turn a layout
-into code.
+into code.  ``writable`` splits a task's objects into those the vocabulary can
+write and those it cannot (a kind without a constructor here — images,
+characters, groups, ``other`` — params it cannot read, such as a graph without
+an expression, or an anchor that is itself not writable).  With
+``fit_dependents`` a layout's box for a dependent object is honoured too: it is
+built on its anchors as usual, then stretched onto that box (how ``oracle``
+writes a reference layout that has no reference code).
 """
 
 from __future__ import annotations
@@ -39,7 +45,8 @@ from dataclasses import dataclass
 from benchmark.tasks import Box, ObjectSpec, Task
 
 __all__ = ["DEPENDENT_KINDS", "SHAPES", "ComposeError", "Placement", "arrow_sides",
-           "compose_scene", "create_expr", "dependencies", "place_code", "py_names"]
+           "compose_scene", "create_expr", "dependencies", "place_code", "py_names",
+           "stretch_code", "writable"]
 
 DEPENDENT_KINDS = ("graph", "arrow", "brace")
 SHAPES = ("Circle", "Square", "Rectangle", "Triangle", "Dot", "Ellipse", "RegularPolygon",
@@ -238,15 +245,62 @@ def place_code(name: str, pl: Placement) -> list[str]:
     return parts
 
 
-def _place(name: str, kind: str, pl: Placement) -> str:
-    if kind in DEPENDENT_KINDS:
-        pl = Placement(pl.cx, pl.cy)
-    return "\n".join("        " + s for s in place_code(name, pl))
+def stretch_code(name: str, pl: Placement) -> list[str]:
+    """Statements that stretch ``name`` onto the placement's box (each side that both the
+    mobject and the box have) and centre it: for objects whose shape follows others."""
+    parts = []
+    for side, size in (("width", pl.width), ("height", pl.height)):
+        if size is not None and size > 1e-3:
+            parts.append(f"if {name}.{side} > 1e-3:")
+            parts.append(f"    {name}.stretch_to_fit_{side}({size:.4f})")
+    parts.append(f"{name}.move_to([{pl.cx:.4f}, {pl.cy:.4f}, 0])")
+    return parts
+
+
+def writable(task: Task) -> tuple[list[ObjectSpec], list[str]]:
+    """The objects ``compose_scene`` can write (in task order), and the ids of the rest:
+    a kind or params the vocabulary cannot write, or an anchor that is not writable."""
+    names = py_names(task.objects)
+    ok: dict[str, ObjectSpec] = {}
+    bad: set[str] = set()
+    pending = list(task.objects)
+    while pending:
+        progressed = False
+        for o in list(pending):
+            deps = dependencies(o)
+            if any(d in bad or d not in names for d in deps):
+                bad.add(o.id)
+            elif all(d in ok for d in deps):
+                try:
+                    create_expr(o, {k: names[k] for k in (*ok, o.id)})
+                    ok[o.id] = o
+                except ComposeError:
+                    bad.add(o.id)
+            else:
+                continue
+            pending.remove(o)
+            progressed = True
+        if not progressed:  # a cycle of dependencies
+            bad.update(o.id for o in pending)
+            break
+    return ([o for o in task.objects if o.id in ok],
+            [o.id for o in task.objects if o.id in bad])
+
+
+def _place(name: str, kind: str, pl: Placement, stretch: bool = False) -> str:
+    if stretch:
+        code = stretch_code(name, pl)
+    else:
+        code = place_code(name, Placement(pl.cx, pl.cy) if kind in DEPENDENT_KINDS else pl)
+    return "\n".join("        " + s for s in code)
 
 
 def compose_scene(task: Task, placements: Mapping[str, Placement],
-                  class_name: str = "GeneratedScene") -> str:
-    """A complete scene placing every free object; ``given`` objects go to their boxes."""
+                  class_name: str = "GeneratedScene", fit_dependents: bool = False) -> str:
+    """A complete scene placing every free object; ``given`` objects go to their boxes.
+
+    With ``fit_dependents``, a graph, arrow or brace that has a placement with a size
+    (or a given box) is stretched onto it after it is built on its anchors."""
     names = py_names(task.objects)
     lines = ["from manim import *", "", "", f"class {class_name}(Scene):",
              "    def construct(self):"]
@@ -268,6 +322,9 @@ def compose_scene(task: Task, placements: Mapping[str, Placement],
                 sides = arrow_sides(a, b)
         lines.append(f"        {name} = {create_expr(o, names, sides)}")
         if o.kind in DEPENDENT_KINDS:
+            pl = Placement.of_box(o.given) if o.given is not None else placements.get(o.id)
+            if fit_dependents and pl is not None and pl.width is not None:
+                lines.append(_place(name, o.kind, pl, stretch=True))
             continue
         if o.given is not None:
             lines.append(_place(name, o.kind, Placement.of_box(o.given)))

@@ -26,6 +26,9 @@ MRO = {
                             "VMobject", "Mobject", "object"],
     "Sphere": ["Sphere", "Surface", "Mobject", "object"],
     "VectorizedPoint": ["VectorizedPoint", "VMobject", "Mobject", "object"],
+    "RegularPolygon": ["RegularPolygon", "Polygon", "VMobject", "Mobject", "object"],
+    "NumberLine": ["NumberLine", "Line", "TipableVMobject", "VMobject", "Mobject", "object"],
+    "Integer": ["Integer", "DecimalNumber", "VMobject", "Mobject", "object"],
 }
 
 
@@ -159,6 +162,26 @@ def test_params_state_what_the_geometry_shows() -> None:
     assert object_params(3, objs, ids) == {"from": "o1", "to": "o3"}
     assert object_params(5, objs, ids) == {"target": "o5", "direction": "down"}
     assert object_params(6, objs, ids) == {"radius": 0.5}
+
+
+def test_a_polygon_states_its_corners_and_a_number_line_its_numbers() -> None:
+    b = SnapBuilder()
+    b.add("RegularPolygon", (-6.0, -3.0, -4.0, -1.0))  # drawn as four straight edges
+    line = b.add("NumberLine", (-4.0, 0.0, 4.0, 0.02))
+    for v in (-2, 0, 2, 4):
+        b.add("Integer", (v - 0.1, -0.4, v + 0.1, -0.2), parent=line, number=float(v))
+    uneven = b.add("NumberLine", (-4.0, 2.0, 4.0, 2.02))
+    for v in (0, 1, 3):
+        b.add("Integer", (v - 0.1, 1.6, v + 0.1, 1.8), parent=uneven, number=float(v))
+    b.add("NumberLine", (-4.0, -3.0, 4.0, -2.98))
+    objs = b.objects()
+    ids = [f"o{i + 1}" for i in range(len(objs))]
+    assert [o.kind for o in objs] == ["shape", "number_line", "number_line", "number_line"]
+    assert object_params(0, objs, ids) == {"n": 4, "radius": 1.0}
+    assert object_params(1, objs, ids) == {"length": 8.1, "x_range": [-2.0, 4.0, 2.0],
+                                           "include_numbers": True}
+    assert object_params(2, objs, ids) == {"length": 8.0}  # uneven numbers: no range
+    assert object_params(3, objs, ids) == {"length": 8.0}
 
 
 def test_an_arrow_far_from_everything_states_no_ends() -> None:

@@ -17,7 +17,7 @@ from benchmark.compose import DEPENDENT_KINDS
 from benchmark.registry import RegistryError
 from benchmark.render import Renderer, RenderReport
 from benchmark.submission import SubmissionError, submissions
-from benchmark.tasks import Box, ObjectSpec, Reference, Relation, Task
+from benchmark.tasks import Box, ObjectSpec, PlacedObject, Reference, Relation, Task
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SIZE = 20
@@ -245,3 +245,29 @@ def test_models_command_prints_a_table():
     assert proc.returncode == 0, proc.stderr
     for name in ("oracle", "random", "template", "--model-arg seed="):
         assert name in proc.stdout
+
+
+def test_oracle_says_whether_it_used_the_reference_code_or_composed_the_layout():
+    from baselines.oracle import Oracle
+
+    task = synthetic()[0]
+    assert task.reference.code is not None
+    gen = Oracle().generate(task)
+    assert gen.code == task.reference.code and gen.meta == {"oracle": "reference_code"}
+    objects = [ObjectSpec("t", "text", "Hi"), ObjectSpec("randy", "other", "PiCreature"),
+               ObjectSpec("c", "shape", "Circle", {"radius": 1.0}, given=Box(-1, -1, 1, 1))]
+    layout = [PlacedObject("t", "text", "Hi", Box(2, 2, 3, 2.5)),
+              PlacedObject("randy", "other", "PiCreature", Box(-6, -3, -5, -1)),
+              PlacedObject("c", "shape", "Circle", Box(-1, -1, 1, 1))]
+    bare = Task("x/1", "x", "test", "x", "easy", "p", objects, [], Reference(layout))
+    gen = Oracle().generate(bare)
+    assert gen.meta == {"oracle": "composed", "unwritable": ["randy"],
+                        "unwritable_targets": ["randy"]}
+    assert [p.id for p in gen.layout or []] == ["t", "c"]
+    assert "move_to([2.5000, 2.2500, 0])" in gen.code and "randy" not in gen.code
+    with Renderer(jobs=1) as r:
+        report = r.render(gen.code)
+    assert report.status == "ok"
+    boxes = {o.kind: Box(*o.box) for o in report.objects}
+    assert boxes["text"].center == pytest.approx((2.5, 2.25), abs=1e-3)
+    assert boxes["shape"].iou(Box(-1, -1, 1, 1)) > 0.99

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.compose import ComposeError, Placement, arrow_sides, compose_scene, py_names
+from benchmark.compose import (
+    ComposeError,
+    Placement,
+    arrow_sides,
+    compose_scene,
+    py_names,
+    writable,
+)
 from benchmark.render import Renderer
 from benchmark.tasks import Box, ObjectSpec, Reference, Task
 
@@ -93,3 +100,34 @@ def test_bad_specs_are_refused_with_a_reason(spec, problem):
     objs = [ObjectSpec("ax", "axes", ""), spec]
     with pytest.raises(ComposeError, match=problem):
         compose_scene(make_task(objs), {})
+
+
+def test_writable_leaves_out_what_the_vocabulary_cannot_write_and_what_hangs_on_it():
+    objs = [ObjectSpec("ax", "axes", ""),
+            ObjectSpec("g", "graph", "", {"axes": "ax"}),  # no expression
+            ObjectSpec("lbl", "text", "label"),
+            ObjectSpec("a", "arrow", "", {"from": "lbl", "to": "g"}),  # ends on the graph
+            ObjectSpec("b", "brace", "", {"target": "lbl", "direction": "up"}),
+            ObjectSpec("randy", "other", "PiCreature"),
+            ObjectSpec("photo", "image", "photo.png"),
+            ObjectSpec("loop", "arrow", "", {"from": "loop2", "to": "lbl"}),
+            ObjectSpec("loop2", "arrow", "", {"from": "loop", "to": "lbl"}),
+            ObjectSpec("lost", "brace", "", {"target": "nowhere"})]
+    ok, bad = writable(make_task(objs))
+    assert [o.id for o in ok] == ["ax", "lbl", "b"]
+    assert bad == ["g", "a", "randy", "photo", "loop", "loop2", "lost"]
+    compose_scene(make_task(ok), {})  # what is writable composes on its own
+
+
+def test_fit_dependents_stretches_a_brace_onto_its_box():
+    dot = ObjectSpec("d", "shape", "Dot", {"radius": 0.1})
+    brace = ObjectSpec("b", "brace", "", {"target": "d", "direction": "up"})
+    want = Box(-2.0, 0.3, 3.0, 0.6)
+    places = {"d": Placement(-1.5, 0.0), "b": Placement.of_box(want)}
+    code = compose_scene(make_task([dot, brace]), places, fit_dependents=True)
+    assert "stretch_to_fit_width" in code
+    assert "stretch_to_fit" not in compose_scene(make_task([dot, brace]), places)
+    with Renderer(jobs=1) as r:
+        out = r.render(code)
+    got = next(Box(*o.box) for o in out.objects if o.kind == "brace")
+    assert got.iou(want) > 0.95

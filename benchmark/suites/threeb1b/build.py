@@ -54,7 +54,8 @@ from benchmark.tasks import (
 
 __all__ = ["BUILDER_VERSION", "PrepareOptions", "YieldReport", "prepare"]
 
-BUILDER_VERSION = "2"  # 2: context tasks (dev, test) beside the from-scratch ones
+BUILDER_VERSION = "3"  # 2: context tasks (dev, test) beside the from-scratch ones;
+# 3: a regular polygon states its corners (n), a number line its numbers (x_range)
 MIN_OBJECTS, MAX_OBJECTS = 2, 15
 MIN_VISIBLE_PX = 20
 

@@ -174,6 +174,21 @@ def _arrow_ends(snap: Snapshot, family: list[int]) -> tuple | None:
     return (float(tail[0]), float(tail[1])), (float(tip[0]), float(tip[1]))
 
 
+def _corner_count(m: Member) -> int | None:
+    """How many corners one closed outline of straight edges has (None: not such)."""
+    n = len(m.points) // 4 * 4
+    if n < 12:
+        return None
+    curves = m.points[:n].reshape(-1, 4, 3)[..., :2]
+    dirs = [c[3] - c[0] for c in curves if np.hypot(*(c[3] - c[0])) > 1e-9]
+    if len(dirs) < 3 or np.abs(curves[0, 0] - curves[-1, 3]).max() > 1e-6:
+        return None
+    cos = [float(d @ e / (np.hypot(*d) * np.hypot(*e))) for d, e in zip(dirs, dirs[-1:] + dirs[:-1],
+                                                                       strict=True)]
+    count = sum(c < np.cos(np.radians(4.0)) for c in cos)
+    return int(count) if count >= 3 else None
+
+
 def is_three_d(snap: Snapshot) -> bool:
     return any(n in THREE_D for m in snap.members for n in m.mro_names)
 
@@ -198,6 +213,15 @@ def gl_objects(snap: Snapshot) -> list[GLObject]:
             ends = _arrow_ends(snap, family)
             if ends is not None:
                 obj.params["ends"] = ends
+        if kind == "shape" and obj.content == "RegularPolygon":
+            corners = _corner_count(m)
+            if corners is not None:
+                obj.params["n"] = corners
+        if kind == "number_line":
+            numbers = sorted({float(snap.members[j].number) for j in family[1:]
+                              if snap.members[j].number is not None})
+            if numbers:
+                obj.params["numbers"] = numbers
         return [obj]
 
     def walk(i: int) -> list[GLObject]:

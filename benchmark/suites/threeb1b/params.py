@@ -1,14 +1,16 @@
 """Params in the shared vocabulary (``benchmark.compose``) for a 3b1b object.
 
-What the measured geometry can state honestly: a shape's size, an axes' or
-number line's length, which objects an arrow joins (the objects nearest its
-two ends), which object a brace annotates and on which side, which axes a
-graph is drawn on.  Nothing is invented: when no object is near enough, the
-param is left out.
+What the measured geometry can state honestly: a shape's size (and a regular
+polygon's corners), an axes' or number line's length (and the range of the
+numbers a number line drew, when they are evenly spaced), which objects an
+arrow joins (the objects nearest its two ends), which object a brace
+annotates and on which side, which axes a graph is drawn on.  Nothing is
+invented: when no object is near enough, the param is left out.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from benchmark.suites.threeb1b.objects import GLObject
@@ -54,6 +56,8 @@ def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, obj
     x0, y0, x1, y1 = o.box
     w, h = x1 - x0, y1 - y0
     if o.kind == "shape":
+        if o.content == "RegularPolygon" and isinstance(o.params.get("n"), int):
+            return {"n": o.params["n"], "radius": _r(max(w, h) / 2)}
         if o.content in ("Circle", "Dot", "RegularPolygon", "Triangle", "Star"):
             return {"radius": _r(max(w, h) / 2)}
         if o.content == "Square":
@@ -66,7 +70,7 @@ def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, obj
     if o.kind == "axes":
         return {"x_length": _r(w), "y_length": _r(h)}
     if o.kind == "number_line":
-        return {"length": _r(w)}
+        return {"length": _r(w), **_numbers(o)}
     if o.kind == "graph":
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         for j, a in enumerate(objs):
@@ -78,6 +82,18 @@ def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, obj
     if o.kind == "brace":
         return _brace(i, o, objs, ids)
     return {}
+
+
+def _numbers(o: GLObject) -> dict[str, object]:
+    """A number line's labelled range, when it drew its numbers (evenly spaced ones)."""
+    numbers = o.params.get("numbers")
+    if not isinstance(numbers, list) or len(numbers) < 2:
+        return {}
+    steps = {round(b - a, 6) for a, b in itertools.pairwise(numbers)}
+    if len(steps) != 1:
+        return {}
+    return {"x_range": [_r(numbers[0]), _r(numbers[-1]), _r(steps.pop())],
+            "include_numbers": True}
 
 
 def _arrow(i: int, o: GLObject, objs: list[GLObject], ids: list[str]) -> dict[str, object]:
