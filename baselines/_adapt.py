@@ -42,12 +42,13 @@ from typing import Any
 import numpy as np
 
 from benchmark.compose import DEPENDENT_KINDS, dependencies
-from benchmark.tasks import Box, ObjectSpec, Task
+from benchmark.core.frame import FRAME_HALF_HEIGHT, FRAME_HALF_WIDTH
+from benchmark.core.tasks import Box, ObjectSpec, Task
 
 __all__ = ["Adapted", "adapt_layout", "match_objects"]
 
-FRAME_X = 64 / 9  # half the frame width (14.222… / 2)
-FRAME_Y = 4.0
+FRAME_X = FRAME_HALF_WIDTH
+FRAME_Y = FRAME_HALF_HEIGHT
 EDGE_NEAR = 1.0  # a box edge this close to a frame edge is anchored to it
 SIDE_TOL = 0.05  # boxes closer than this on an axis count as overlapping there
 DEFAULT_BUFF = 0.25  # gap for new objects placed beside a partner

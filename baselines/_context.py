@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from baselines._plan import Cluster
 from benchmark.compose import create_expr
-from benchmark.tasks import ObjectSpec
+from benchmark.core.tasks import ObjectSpec
 
 if TYPE_CHECKING:
     from baselines.template import _Writer

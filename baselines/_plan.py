@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from benchmark.tasks import Task
+from benchmark.core.tasks import Task
 
 __all__ = ["Cluster", "Plan", "pin", "plan_layout"]
 

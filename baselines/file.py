@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from benchmark.core.submission import Generation, SubmissionError
+from benchmark.core.tasks import Task
 from benchmark.sampling import SamplingSubmission
-from benchmark.submission import Generation, SubmissionError
-from benchmark.tasks import Task
 
 __all__ = ["FileGenerations", "batch_custom_id", "read_generations"]
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 
 from benchmark.compose import Placement, compose_scene, writable
-from benchmark.submission import Generation, Submission
-from benchmark.tasks import Task
+from benchmark.core.submission import Generation, Submission
+from benchmark.core.tasks import Task
 
 __all__ = ["Oracle", "composed_reference"]
 

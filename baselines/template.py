@@ -38,8 +38,8 @@ from benchmark.compose import (
     place_code,
     py_names,
 )
-from benchmark.submission import Generation, Submission
-from benchmark.tasks import Box, ObjectSpec, Task
+from benchmark.core.submission import Generation, Submission
+from benchmark.core.tasks import Box, ObjectSpec, Task
 
 __all__ = ["Template", "write_scene"]
 

@@ -42,7 +42,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from benchmark.tasks import Box, ObjectSpec, Task
+from benchmark.core.tasks import Box, ObjectSpec, Task
 
 __all__ = ["DEPENDENT_KINDS", "SHAPES", "ComposeError", "Placement", "arrow_sides",
            "compose_scene", "create_expr", "dependencies", "place_code", "py_names",

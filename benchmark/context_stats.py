@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from itertools import pairwise
 from statistics import median
 
-from benchmark.tasks import Box, Task
+from benchmark.core.tasks import Box, Task
 
 __all__ = ["BINS", "BUFF", "RADIUS", "RULES", "TargetContext", "anchor_of", "next_to",
            "side_of", "summarize", "target_contexts"]

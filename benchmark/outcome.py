@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.tasks import Box
+from benchmark.core.tasks import Box
 
 __all__ = ["MeasuredObject", "Outcome", "compiles"]
 

@@ -38,6 +38,7 @@ import numpy as np
 
 from benchmark._progress import progress_bar
 from benchmark._provenance import now_iso
+from benchmark.core.tasks import Box, Task
 from benchmark.outcome import MeasuredObject, Outcome, compiles
 from benchmark.results import RunRecord, TaskResult
 from benchmark.scoring import (
@@ -49,7 +50,6 @@ from benchmark.scoring import (
 )
 from benchmark.scoring.aggregate import combine_samples
 from benchmark.store import CachedRender, Store, StoreError, measured_objects
-from benchmark.tasks import Box, Task
 
 __all__ = ["MEASURED_STATUSES", "RescoreError", "RescoreStats", "rescore_run"]
 

@@ -60,6 +60,8 @@ import numpy as np
 
 from benchmark._progress import progress_bar
 from benchmark._provenance import git_sha, now_iso, package_versions, seed_all, task_seed
+from benchmark.core.submission import Generation, Submission, SubmissionError
+from benchmark.core.tasks import Suite, Task
 from benchmark.outcome import Outcome, compiles
 from benchmark.render import Renderer
 from benchmark.results import RunRecord, TaskResult
@@ -75,8 +77,6 @@ from benchmark.store import (
     measured_objects,
     render_salt,
 )
-from benchmark.submission import Generation, Submission, SubmissionError
-from benchmark.tasks import Suite, Task
 
 __all__ = ["INFRA_STATUSES", "REFERENCE_NAMESPACE", "RunInterrupted", "RunOptions", "RunStats",
            "RunnerError", "git_sha", "infrastructure_failure", "lpips_json", "new_run_id",

@@ -1,6 +1,6 @@
 """Several samples per task, and self-repair: optional extensions of the submission contract.
 
-A plain :class:`~benchmark.submission.Submission` writes one program per task
+A plain :class:`~benchmark.core.submission.Submission` writes one program per task
 and the runner scores it.  A submission may also say (as attributes, so any
 class can opt in; :class:`SamplingSubmission` declares them with defaults):
 
@@ -34,8 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from benchmark.submission import Generation, Submission
-from benchmark.tasks import Task
+from benchmark.core.submission import Generation, Submission
+from benchmark.core.tasks import Task
 
 __all__ = ["Feedback", "ModelUnavailable", "SamplingPlan", "SamplingSubmission",
            "sampling_plan"]

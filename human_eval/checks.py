@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from benchmark.measure import FRAME_WIDTH, Rasteriser, SemanticObject, semantic_objects
+from benchmark.core.frame import FRAME_WIDTH
+from benchmark.measure import Rasteriser, SemanticObject, semantic_objects
 from benchmark.snapshot import Snapshot
 
 __all__ = ["DEFECTS", "Defect", "draw", "push_objects", "translate"]

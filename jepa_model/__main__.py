@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
 def _bench(args: argparse.Namespace) -> int:
     import json
 
-    from benchmark.submission import SubmissionError
+    from benchmark.core.submission import SubmissionError
     from jepa_model.bench import bench
     from jepa_model.submission import DEFAULT_CHECKPOINT
 

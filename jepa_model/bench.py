@@ -50,10 +50,10 @@ def bench(checkpoint: Path, n: int = 100, threads: int = 1, suite: str = "synthe
           split: str = "test") -> BenchResult:
     import torch
 
+    from benchmark.core.text import EmbeddingCache
     from benchmark.suites import load_suite
     from jepa_model.features import Featurizer
     from jepa_model.submission import Jepa, JepaPredictor
-    from jepa_model.text import EmbeddingCache
 
     torch.set_num_threads(threads)
     tasks = load_suite(suite, split, limit=n + 1).tasks

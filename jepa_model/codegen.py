@@ -17,8 +17,8 @@ from typing import ClassVar
 
 from baselines.llm.prompting import task_messages
 from baselines.llm.submission import Llm
-from benchmark.submission import Generation
-from benchmark.tasks import Task
+from benchmark.core.submission import Generation
+from benchmark.core.tasks import Task
 
 __all__ = ["LLM_ARGS", "LayoutLlm", "layout_constraints"]
 

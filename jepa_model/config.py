@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
-from benchmark.tasks import KINDS
+from benchmark.core.tasks import KINDS
 
 __all__ = ["AugmentConfig", "Config", "ConfigError", "DataConfig", "ImageConfig", "ModelConfig",
            "OptimConfig", "RunConfig", "config_from_dict", "load_config"]

@@ -16,7 +16,7 @@ count N, E the text encoder's dimension; exactly these keys:
 =============  ===========  ==============================================================
 key            dtype/shape  meaning
 =============  ===========  ==============================================================
-``kind``       int64 B,N    index into ``benchmark.tasks.KINDS`` (0 on padding)
+``kind``       int64 B,N    index into ``benchmark.core.tasks.KINDS`` (0 on padding)
 ``content``    f32 B,N,E    unit sentence embedding of the object's content
 ``size``       f32 B,N,2    intrinsic (w/W, h/H) of the object alone; 0 when unknown
 ``size_known`` bool B,N     ``size`` is measured (False: arrows, unknown contents, padding)
@@ -48,7 +48,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from benchmark.tasks import Task, load_tasks
+from benchmark.core.tasks import Task
+from benchmark.suites.heldout import LeakageError, check_no_leak, heldout_hashes, task_hashes
 from jepa_model.config import AugmentConfig, DataConfig, ImageConfig  # the config's own
 from jepa_model.features import FEATURES_VERSION, Featurizer, SceneArrays
 from jepa_model.structure import PLACE_DIM
@@ -56,66 +57,11 @@ from jepa_model.structure import PLACE_DIM
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["BATCH_KEYS", "AugmentConfig", "DataConfig", "LeakageError", "TrainingData",
-           "check_no_leak", "check_stored", "collate", "heldout_hashes", "load_scenes",
-           "save_scenes"]
+__all__ = ["BATCH_KEYS", "AugmentConfig", "DataConfig", "TrainingData", "check_stored",
+           "collate", "load_scenes", "save_scenes", "sizes_digest"]
 
 BATCH_KEYS = ("kind", "content", "size", "size_known", "box", "valid", "given", "mask",
               "prompt", "place", "rel", "family", "anchor")
-
-
-class LeakageError(ValueError):
-    """A task of a held-out (test or val) split reached the training data."""
-
-
-# --- the held-out guard --------------------------------------------------------------------
-
-def _hashes(t: Task) -> list[str]:
-    """Inputs hash, plus the layout hash when there is a layout (empty ones all collide)."""
-    return [t.inputs_hash()] + ([t.layout_hash()] if t.reference.layout else [])
-
-
-def heldout_hashes() -> dict[str, str]:
-    """Every held-out inputs/layout hash → what it belongs to (for the error message)."""
-    from benchmark.suites.synthetic.generate import FIXED_SPLITS, forbidden_hashes, split_path
-    from benchmark.suites.threeb1b.source import HELDOUT_SPLITS, suite_dir
-
-    out: dict[str, str] = {}
-    for split in FIXED_SPLITS:
-        path = split_path(split)
-        if path.is_file():
-            for t in load_tasks(path):
-                for h in _hashes(t):
-                    out[h] = f"synthetic {split} task {t.id}"
-    for h in forbidden_hashes():  # adds the rules-layout hashes of test and val
-        out.setdefault(h, "a synthetic test/val task (rules layout)")
-    for split in HELDOUT_SPLITS:
-        path = suite_dir() / f"{split}.jsonl"
-        if path.is_file():
-            for t in load_tasks(path):
-                for h in _hashes(t):
-                    out.setdefault(h, f"3b1b {split} task {t.id}")
-    return out
-
-
-def _heldout_split(t: Task) -> bool:
-    from benchmark.suites.threeb1b.source import HELDOUT_SPLITS
-
-    return (t.suite == "synthetic" and t.split in ("test", "val")) or (
-        t.suite == "3b1b" and t.split in HELDOUT_SPLITS)
-
-
-def check_no_leak(tasks: Sequence[Task], heldout: dict[str, str] | None = None) -> None:
-    """Raise ``LeakageError`` naming the first task that is (or equals) a held-out task."""
-    heldout = heldout_hashes() if heldout is None else heldout
-    for t in tasks:
-        if _heldout_split(t):
-            raise LeakageError(f"task {t.id} is from the held-out {t.suite} {t.split} split; "
-                               "it must not be trained on")
-        for h in _hashes(t):
-            if h in heldout:
-                raise LeakageError(f"training task {t.id} has the same inputs or layout as "
-                                   f"{heldout[h]}; it must not be trained on")
 
 
 def check_stored(scenes: Sequence[SceneArrays], hashes: Sequence[list[str]],
@@ -199,7 +145,7 @@ def _default_feature_dir() -> Path:
     return Path(root) / "jepa-manim" / "features"
 
 
-def _sizes_digest() -> str:
+def sizes_digest() -> str:
     from benchmark.suites.synthetic._sizes import SIZES_PATH
 
     data = SIZES_PATH.read_bytes() if SIZES_PATH.is_file() else b""
@@ -232,7 +178,7 @@ class TrainingData:
         """Any tasks (after the guard), uncached."""
         check_no_leak(tasks, heldout)
         return cls._complete(featurizer.scenes(tasks), {"tasks": len(tasks)},
-                             [_hashes(t) for t in tasks])
+                             [task_hashes(t) for t in tasks])
 
     @classmethod
     def _complete(cls, scenes: list[SceneArrays], counts: dict[str, int],
@@ -255,7 +201,7 @@ class TrainingData:
         heldout = heldout_hashes()
         root = (Path(config.cache_dir) if config.cache_dir else _default_feature_dir()
                 ) / featurizer.encoder.id
-        tag = f"f{FEATURES_VERSION}-s{_sizes_digest()}"
+        tag = f"f{FEATURES_VERSION}-s{sizes_digest()}"
         scenes: list[SceneArrays] = []
         hashes: list[list[str]] = []
         lo, hi, blk = config.synthetic_start, config.synthetic_start + config.synthetic_n, \
@@ -334,7 +280,7 @@ def _cached(path: Path, tasks: Callable[[], list[Task]], featurizer: Featurizer,
     if log is not None:
         log(f"featurising {len(todo)} tasks → {path.name}")
     scenes = featurizer.scenes(todo)
-    hashes = [_hashes(t) for t in todo]
+    hashes = [task_hashes(t) for t in todo]
     save_scenes(path, scenes, hashes)
     return scenes, hashes
 

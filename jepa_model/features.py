@@ -1,6 +1,6 @@
 """Tasks as arrays: one token per object plus a prompt vector (``SceneArrays``).
 
-Each object becomes: its kind (an index into ``benchmark.tasks.KINDS``), the
+Each object becomes: its kind (an index into ``benchmark.core.tasks.KINDS``), the
 sentence embedding of its content, its intrinsic size (width and height of the
 object rendered alone, from the synthetic suite's size table), and its box.
 Boxes are normalised to the frame (14.222… × 8 units, centred, y up)::
@@ -29,7 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmark.compose import ComposeError
-from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.tasks import KINDS, Box, ObjectSpec, Task
+from benchmark.core.text import EmbeddingCache, TextEncoder
 from benchmark.suites.synthetic._sizes import (
     MissingSize,
     SizeTable,
@@ -37,11 +39,9 @@ from benchmark.suites.synthetic._sizes import (
     graph_key,
     object_key,
 )
-from benchmark.tasks import KINDS, Box, ObjectSpec, Task
 from jepa_model.structure import family_index, place_features, relation_matrix
-from jepa_model.text import EmbeddingCache, TextEncoder
 
-__all__ = ["FEATURES_VERSION", "FRAME_HEIGHT", "FRAME_WIDTH", "Featurizer", "SceneArrays",
+__all__ = ["FEATURES_VERSION", "Featurizer", "SceneArrays",
            "denormalize_box", "denormalize_boxes", "intrinsic_size", "normalize_box",
            "normalize_boxes", "size_key"]
 
@@ -113,7 +113,7 @@ def intrinsic_size(spec: ObjectSpec, task: Task, sizes: SizeTable) -> tuple[floa
 class SceneArrays:
     """One task as arrays; ``n`` objects in the task's object order, ``E`` = encoder dim."""
 
-    kind: np.ndarray  # int64 [n]: index into benchmark.tasks.KINDS
+    kind: np.ndarray  # int64 [n]: index into benchmark.core.tasks.KINDS
     content: np.ndarray  # float32 [n, E]: unit sentence embedding of the content
     size: np.ndarray  # float32 [n, 2]: intrinsic (w/W, h/H); 0 when unknown
     size_known: np.ndarray  # bool [n]

@@ -34,7 +34,7 @@ from jepa_model.config import ImageConfig
 if TYPE_CHECKING:
     import torch
 
-    from benchmark.tasks import Task
+    from benchmark.core.tasks import Task
 
 __all__ = ["CLIP_MEAN", "CLIP_STD", "image_batch", "render_frames"]
 

@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from benchmark.core.frame import FRAME_HALF_HEIGHT, FRAME_HALF_WIDTH, FRAME_HEIGHT, FRAME_WIDTH
 from jepa_model.config import ModelConfig
 from jepa_model.encoder import MLP, Predictor, Transformer
 from jepa_model.image import ImageBranch, PatchPredictorIO, build_image_branch
@@ -107,7 +108,7 @@ class LayoutHead(nn.Module):
         return torch.cat([center, size], dim=-1), out[..., 4:]
 
 
-_SCENE = (7.111111, 4.0, 14.222222, 8.0)  # normalised (cx, cy, w, h) → scene units
+_SCENE = (FRAME_HALF_WIDTH, FRAME_HALF_HEIGHT, FRAME_WIDTH, FRAME_HEIGHT)  # normalised → units
 
 
 def generalized_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

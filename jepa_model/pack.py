@@ -30,15 +30,14 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.suites.heldout import heldout_hashes, task_hashes
 from jepa_model.config import Config
 from jepa_model.data import (
     TrainingData,
-    _hashes,
-    _sizes_digest,
     check_stored,
-    heldout_hashes,
     load_scenes,
     save_scenes,
+    sizes_digest,
 )
 from jepa_model.features import FEATURES_VERSION, SceneArrays
 
@@ -82,7 +81,7 @@ def write_pack(cfg: Config, out: Path, n_val: int = 200,
     out.mkdir(parents=True, exist_ok=True)
     assert data.hashes is not None  # built scenes always carry their guard hashes
     save_scenes(out / "train.npz", data.scenes, data.hashes, compact=True)
-    save_scenes(out / "val.npz", val, [_hashes(t) for t in val_tasks], compact=True)
+    save_scenes(out / "val.npz", val, [task_hashes(t) for t in val_tasks], compact=True)
     frames = None
     if cfg.model.image is not None:
         im = cfg.model.image
@@ -96,7 +95,7 @@ def write_pack(cfg: Config, out: Path, n_val: int = 200,
         "encoder_id": featurizer.encoder.id,
         "dim": featurizer.dim,
         "features_version": FEATURES_VERSION,
-        "sizes": _sizes_digest(),
+        "sizes": sizes_digest(),
         "data": {"synthetic_start": cfg.data.synthetic_start,
                  "synthetic_n": cfg.data.synthetic_n, "threeb1b_dev": cfg.data.threeb1b_dev},
         "counts": {**data.counts, "train": len(data), "val": len(val)},

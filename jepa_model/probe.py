@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
 
 __all__ = ["ProbeReport", "probe"]
 
@@ -76,11 +76,11 @@ def _latents(model: torch.nn.Module, scenes: list, batch_size: int = 64
 
 def probe(checkpoint: Path, n_train: int = 2000, n_val: int = 200,
           ridge: float = 1e-2) -> ProbeReport:
+    from benchmark.core.text import EmbeddingCache, TextEncoder
     from benchmark.suites import load_suite
     from benchmark.suites.synthetic import generate_tasks
     from jepa_model.checkpoint import load_checkpoint
     from jepa_model.features import Featurizer
-    from jepa_model.text import EmbeddingCache, TextEncoder
 
     model, config, _ = load_checkpoint(checkpoint)
     encoder = TextEncoder.load(config.data.text_encoder)

@@ -23,9 +23,9 @@ import math
 
 import numpy as np
 
-from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.tasks import RELATIONS, Task
 from benchmark.suites.synthetic import FAMILIES as GENERATOR_FAMILIES
-from benchmark.tasks import RELATIONS, Task
 
 __all__ = ["N_FAMILIES", "N_RELATION_TYPES", "PLACE_DIM", "family_index", "place_features",
            "relation_matrix"]

@@ -19,8 +19,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from benchmark.compose import ComposeError, Placement, compose_scene
-from benchmark.submission import Generation, Submission, SubmissionError
-from benchmark.tasks import Task
+from benchmark.core.submission import Generation, Submission, SubmissionError
+from benchmark.core.tasks import Task
 
 __all__ = ["DEFAULT_CHECKPOINT", "Jepa", "JepaPredictor"]
 
@@ -33,9 +33,9 @@ class JepaPredictor:
     def __init__(self, checkpoint: Path) -> None:
         import torch
 
+        from benchmark.core.text import EmbeddingCache, TextEncoder
         from jepa_model.checkpoint import CheckpointError, load_checkpoint
         from jepa_model.features import Featurizer
-        from jepa_model.text import EmbeddingCache, TextEncoder
 
         self.model, self.config, self.state = load_checkpoint(checkpoint)
         self.model.eval()
@@ -64,7 +64,7 @@ class JepaPredictor:
                             image=self.config.model.image)
             with self.torch.no_grad():
                 pred = self.model.predict(batch)[0, : len(scene.object_ids)].float().numpy()
-        from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
+        from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
 
         # normalised (cx, cy, w, h) → scene units
         boxes = pred * np.array([FRAME_WIDTH / 2, FRAME_HEIGHT / 2, FRAME_WIDTH, FRAME_HEIGHT])

@@ -81,7 +81,7 @@ def _to(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch
 
 def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """IoU of normalised (cx, cy, w, h) boxes in scene units (the frame's aspect kept)."""
-    from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
+    from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
 
     scale = a.new_tensor([FRAME_WIDTH / 2, FRAME_HEIGHT / 2, FRAME_WIDTH, FRAME_HEIGHT])
     a, b = a * scale, b * scale
@@ -146,8 +146,8 @@ def validation_batches(scenes: list[Any], bs: int, image: Any = None
 def featurizer_for(cfg: Config) -> Any:
     """The featurizer of ``cfg.data.text_encoder`` with its embedding cache; checks that the
     encoder's dimension is ``model.text_dim``."""
+    from benchmark.core.text import EmbeddingCache, TextEncoder
     from jepa_model.features import Featurizer
-    from jepa_model.text import EmbeddingCache, TextEncoder
 
     encoder = TextEncoder.load(cfg.data.text_encoder)
     if encoder.dim != cfg.model.text_dim:

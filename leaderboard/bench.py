@@ -21,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.tasks import Box, Task
 from benchmark.outcome import MeasuredObject, Outcome
 from benchmark.results import RunRecord, TaskResult
 from benchmark.scoring import ScoringConfig, score_outcome
 from benchmark.store import Store
 from benchmark.suites import load_suite
-from benchmark.tasks import Box, Task
 from leaderboard.collect import HUMAN_EVAL_TABLE, collect
 from leaderboard.render import BuildOptions, build_site
 
@@ -58,7 +59,7 @@ def _png(rng: np.random.Generator, boxes: list[Box]) -> bytes:
 
     im = Image.new("RGB", (_W, _H))
     draw = ImageDraw.Draw(im)
-    sx, sy = _W / (8.0 * 16 / 9), _H / 8.0
+    sx, sy = _W / FRAME_WIDTH, _H / FRAME_HEIGHT
     for b in boxes:
         colour = tuple(int(c) for c in rng.integers(90, 255, size=3))
         draw.rectangle([(b.xmin + 64 / 9) * sx, (4 - b.ymax) * sy,

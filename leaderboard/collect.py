@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from benchmark.core.tasks import Task
 from benchmark.results import RunRecord, TaskResult
 from benchmark.scoring import (
     SCORING_VERSION,
@@ -33,7 +34,6 @@ from benchmark.scoring import (
     summarize,
 )
 from benchmark.store import Store, StoreError, task_slug
-from benchmark.tasks import Task
 from leaderboard.milestones import HUMAN, MILESTONES, RUNS, TIMING, Evidence
 
 __all__ = ["HUMAN_EVAL_TABLE", "TIME_METRIC", "Board", "HumanEval", "LeaderboardError",

@@ -13,17 +13,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.tasks import Box, PlacedObject, Task
 from benchmark.outcome import MeasuredObject
 from benchmark.results import TaskResult
 from benchmark.scoring import match_objects, padded_iou
-from benchmark.tasks import Box, PlacedObject, Task
 
 __all__ = ["FRAME_H", "FRAME_W", "LABEL_SIZE", "PLACED_WITHIN", "DiffView", "ExtraObject",
            "Labels", "ObjectRow", "Point", "Rect", "diff_view", "failure_reason"]
 
-#: manim's default frame in scene units (DESIGN.md §2: 14.222… × 8, centred, y up)
-FRAME_W = 8.0 * 16 / 9
-FRAME_H = 8.0
+#: manim's default frame in scene units (benchmark.core.frame)
+FRAME_W = FRAME_WIDTH
+FRAME_H = FRAME_HEIGHT
 GAP = 0.5
 #: height of a box's number in scene units (the stylesheet's ``.diff .label`` font size)
 LABEL_SIZE = 0.3

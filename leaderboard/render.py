@@ -31,10 +31,10 @@ from typing import Any
 
 import jinja2
 
+from benchmark.core.tasks import Task
 from benchmark.results import TaskResult
 from benchmark.scoring import ADHERENCE_THRESHOLDS, HEADLINE, LOWER_IS_BETTER, MetricSummary
 from benchmark.store import task_slug
-from benchmark.tasks import Task
 from leaderboard.collect import TIME_METRIC, Board, LeaderboardError, RunData, load_run_tasks
 from leaderboard.diff import PLACED_WITHIN, diff_view, failure_reason
 from leaderboard.milestones import MILESTONES, VERDICTS, evaluate

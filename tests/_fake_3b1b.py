@@ -21,8 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmark.core.tasks import Task, load_tasks
 from benchmark.suites.threeb1b.source import SPLITS
-from benchmark.tasks import Task, load_tasks
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE = Path(__file__).parent / "fixtures" / "fake_3b1b"

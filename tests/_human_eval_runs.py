@@ -22,13 +22,13 @@ from pathlib import Path
 from _tiny_suite import write_tiny_suite
 from gradio_client import Client
 
+from benchmark.core.submission import Generation, Submission, submissions
+from benchmark.core.tasks import Task
 from benchmark.render import Renderer
 from benchmark.runner import RunOptions, run_benchmark
 from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
-from benchmark.submission import Generation, Submission, submissions
 from benchmark.suites import load_suite
-from benchmark.tasks import Task
 
 REPO = Path(__file__).resolve().parent.parent
 N_TASKS = 8

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchmark.core.submission import Generation, Submission
+from benchmark.core.tasks import Suite, Task, dump_tasks
 from benchmark.runner import RunOptions, run_benchmark
 from benchmark.sampling import SamplingSubmission
 from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
-from benchmark.submission import Generation, Submission
 from benchmark.suites import load_suite
-from benchmark.tasks import Suite, Task, dump_tasks
 
 
 class Shifted(Submission):

@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmark.compose import Placement, compose_scene
-from benchmark.render import Renderer
-from benchmark.tasks import (
+from benchmark.core.tasks import (
     Box,
     ObjectSpec,
     PlacedObject,
@@ -21,6 +20,7 @@ from benchmark.tasks import (
     Task,
     dump_tasks,
 )
+from benchmark.render import Renderer
 
 OBJECTS = [
     [ObjectSpec("c", "shape", "Circle", {"radius": 1}), ObjectSpec("s", "shape", "Square")],

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from _tiny_suite import tiny_suite
 
+from benchmark.core.tasks import Suite
 from benchmark.render import Renderer
 from benchmark.sandbox import SandboxConfig
-from benchmark.tasks import Suite
 
 
 @pytest.fixture(scope="module")

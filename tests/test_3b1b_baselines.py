@@ -16,13 +16,14 @@ import pytest
 from _fake_3b1b import CAPTIONS, VIDEOS, cli, last_json, prepare
 
 from benchmark.compose import writable
+from benchmark.core.geometry import padded_iou
+from benchmark.core.tasks import Box, Task, load_tasks
 from benchmark.results import TaskResult
-from benchmark.scoring._geometry import centre_distance, padded_iou
+from benchmark.scoring._geometry import centre_distance
 from benchmark.scoring._matching import match_objects
 from benchmark.store import Store
 from benchmark.suites.threeb1b.extract import manimgl_version
 from benchmark.suites.threeb1b.source import SPLITS
-from benchmark.tasks import Box, Task, load_tasks
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     manimgl_version() is None or shutil.which("latex") is None,

@@ -20,6 +20,7 @@ from benchmark.context_stats import (
     summarize,
     target_contexts,
 )
+from benchmark.core.tasks import Box, ObjectSpec, PlacedObject, Reference, Task, dump_tasks
 from benchmark.suites import SuiteError, load_suite
 from benchmark.suites.threeb1b.context import Shown, kept, shown
 from benchmark.suites.threeb1b.objects import GLObject
@@ -30,7 +31,6 @@ from benchmark.suites.threeb1b.source import (
     scratch_split,
     video_split,
 )
-from benchmark.tasks import Box, ObjectSpec, PlacedObject, Reference, Task, dump_tasks
 
 TITLE = Box(-3.0, 3.0, 3.0, 3.6)
 EQ = Box(-2.0, -0.4, 0.0, 0.4)

@@ -32,10 +32,10 @@ from _fake_3b1b import (
 )
 
 from benchmark.cli import main
+from benchmark.core.tasks import KINDS, Suite, Task, load_tasks
 from benchmark.suites.threeb1b.build import BUILDER_VERSION, split_of
 from benchmark.suites.threeb1b.extract import manimgl_version
 from benchmark.suites.threeb1b.source import HELDOUT_SPLITS, SPLITS, SUITE, video_split
-from benchmark.tasks import KINDS, Suite, Task, load_tasks
 
 needs_gl = pytest.mark.skipif(manimgl_version() is None or shutil.which("latex") is None,
                               reason="needs ManimGL (pip install '.[3b1b]') and LaTeX")

@@ -14,10 +14,10 @@ import pytest
 from baselines.random_layout import FRAME_X_RADIUS, FRAME_Y_RADIUS, RandomLayout
 from baselines.template import Template
 from benchmark.compose import DEPENDENT_KINDS
+from benchmark.core.submission import SubmissionError, submissions
+from benchmark.core.tasks import Box, ObjectSpec, PlacedObject, Reference, Relation, Task
 from benchmark.registry import RegistryError
 from benchmark.render import Renderer, RenderReport
-from benchmark.submission import SubmissionError, submissions
-from benchmark.tasks import Box, ObjectSpec, PlacedObject, Reference, Relation, Task
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SIZE = 20

@@ -12,8 +12,8 @@ from benchmark.compose import (
     py_names,
     writable,
 )
+from benchmark.core.tasks import Box, ObjectSpec, Reference, Task
 from benchmark.render import Renderer
-from benchmark.tasks import Box, ObjectSpec, Reference, Task
 
 
 def make_task(objects: list[ObjectSpec]) -> Task:

@@ -14,8 +14,8 @@ import pytest
 
 from baselines.file import FileGenerations
 from baselines.llm.prompting import extract_code, task_messages
-from benchmark.submission import SubmissionError
-from benchmark.tasks import Reference, Task, dump_tasks, load_tasks
+from benchmark.core.submission import SubmissionError
+from benchmark.core.tasks import Reference, Task, dump_tasks, load_tasks
 
 REPO = Path(__file__).resolve().parent.parent
 BROKEN = "from manim import *\nclass S(Scene:\n"

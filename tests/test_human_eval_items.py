@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from _human_eval_runs import N_TASKS, REPO, benchmark_runs, fresh_db
 
-from benchmark.measure import FRAME_WIDTH, semantic_objects
+from benchmark.core.frame import FRAME_WIDTH
+from benchmark.core.tasks import Box
+from benchmark.measure import semantic_objects
 from benchmark.snapshot import decode_snapshot
 from benchmark.store import Store
 from benchmark.suites import load_suite
-from benchmark.tasks import Box
 from human_eval.checks import push_objects
 from human_eval.cli import main
 from human_eval.items import ItemsError, build_items

@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 from test_store_postgres import pg_url  # noqa: F401  (the throwaway PostgreSQL fixture)
 
+from benchmark.core.tasks import Box
 from benchmark.outcome import MeasuredObject
 from benchmark.results import RunRecord, TaskResult
 from benchmark.store import SCHEMA_VERSION, Store
 from benchmark.store import _schema as S
-from benchmark.tasks import Box
 from human_eval.session import RatingSession, SessionError
 from human_eval.storage import Item, Rating, RatingStore
 

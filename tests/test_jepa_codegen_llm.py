@@ -11,7 +11,7 @@ import re
 import pytest
 from _llm_fixtures import GOOD_SCENE, ChatServer, fenced
 
-from benchmark.submission import SubmissionError
+from benchmark.core.submission import SubmissionError
 from benchmark.suites import load_suite
 from jepa_model.submission import Jepa
 

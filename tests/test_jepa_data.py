@@ -15,28 +15,26 @@ import numpy as np
 import pytest
 import torch
 
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.tasks import KINDS, Task, dump_tasks
+from benchmark.core.text import EmbeddingCache, EncoderNotFoundError, TextEncoder
 from benchmark.suites import load_suite
+from benchmark.suites.heldout import LeakageError, check_no_leak
 from benchmark.suites.synthetic import generate_tasks
 from benchmark.suites.synthetic.generate import _default_sizes
-from benchmark.tasks import KINDS, Task, dump_tasks
 from jepa_model.data import (
     BATCH_KEYS,
     AugmentConfig,
     DataConfig,
-    LeakageError,
     TrainingData,
-    check_no_leak,
     collate,
 )
 from jepa_model.features import (
-    FRAME_HEIGHT,
-    FRAME_WIDTH,
     Featurizer,
     SceneArrays,
     denormalize_box,
     size_key,
 )
-from jepa_model.text import EmbeddingCache, EncoderNotFoundError, TextEncoder
 
 torch.set_num_threads(1)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmark.tasks import KINDS
+from benchmark.core.tasks import KINDS
 from jepa_model.checkpoint import (
     CONFIG_FILE,
     MODEL_FILE,

@@ -13,9 +13,10 @@ import torch
 import yaml
 from _jepa_micro import micro_config, private_cache
 
+from benchmark.suites.heldout import LeakageError
 from jepa_model.checkpoint import load_checkpoint
 from jepa_model.config import load_config
-from jepa_model.data import LeakageError, load_scenes, save_scenes
+from jepa_model.data import load_scenes, save_scenes
 from jepa_model.pack import PackError, read_pack, write_pack
 from jepa_model.train import CALIBRATION_STEPS, train
 
@@ -95,7 +96,7 @@ def test_a_missing_or_damaged_pack_is_one_clear_line(micro, pack, env, tmp_path)
 
 def test_a_pack_holding_a_held_out_task_is_refused(pack, tmp_path) -> None:
     from benchmark.suites import load_suite
-    from jepa_model.data import _hashes
+    from benchmark.suites.heldout import task_hashes as _hashes
 
     bad = tmp_path / "bad"
     bad.mkdir()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmark.core.tasks import RELATIONS, ObjectSpec, Reference, Relation, Task
 from benchmark.suites.synthetic import FAMILIES as GENERATOR_FAMILIES
 from benchmark.suites.synthetic import generate_tasks
-from benchmark.tasks import RELATIONS, ObjectSpec, Reference, Relation, Task
 from jepa_model.structure import (
     FAMILIES,
     N_RELATION_TYPES,

@@ -136,7 +136,7 @@ def test_jepa_submission_places_objects_in_their_predicted_boxes(trained, env) -
 
 
 def test_unknown_checkpoint_is_a_clear_error(env, tmp_path) -> None:
-    from benchmark.submission import SubmissionError
+    from benchmark.core.submission import SubmissionError
     from jepa_model.submission import Jepa
 
     with pytest.raises(SubmissionError, match="nothere"):

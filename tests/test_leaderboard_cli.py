@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmark.core.tasks import Box
 from benchmark.outcome import MeasuredObject
 from benchmark.results import RunRecord, TaskResult
 from benchmark.scoring import SCORING_VERSION
 from benchmark.store import Store
-from benchmark.tasks import Box
 from leaderboard.cli import build_parser, main
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from benchmark.core.tasks import Box, ObjectSpec, PlacedObject, Reference, Task
 from benchmark.outcome import MeasuredObject
 from benchmark.results import RunRecord, TaskResult
 from benchmark.scoring import SCORING_VERSION, MetricSummary, ScoredRow, summarize
-from benchmark.tasks import Box, ObjectSpec, PlacedObject, Reference, Task
 from leaderboard.collect import (
     LeaderboardError,
     read_human_eval,

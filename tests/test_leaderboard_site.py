@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmark.core.submission import Generation, Submission, submissions
+from benchmark.core.tasks import Task, dump_tasks
 from benchmark.runner import RunOptions, run_benchmark
 from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
 from benchmark.store._schema import human_eval_summary
-from benchmark.submission import Generation, Submission, submissions
 from benchmark.suites import load_suite
-from benchmark.tasks import Task, dump_tasks
 from leaderboard.collect import collect
 from leaderboard.render import BuildOptions, build_site
 

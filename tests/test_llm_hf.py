@@ -25,9 +25,9 @@ from baselines.llm.config import GenerationSettings, HfOptions
 from baselines.llm.hf import HfBackend, render_prompt
 from baselines.llm.prompting import task_messages
 from baselines.llm.submission import Llm
+from benchmark.core.submission import SubmissionError
 from benchmark.runner import RunOptions, run_benchmark
 from benchmark.store import Store
-from benchmark.submission import SubmissionError
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -23,12 +23,12 @@ from _tiny_suite import write_tiny_suite
 
 from baselines.llm.prompting import SYSTEM_PROMPT, describe_task
 from baselines.llm.submission import Llm
+from benchmark.core.submission import SubmissionError
 from benchmark.render import Renderer
 from benchmark.runner import RunOptions, run_benchmark
 from benchmark.sampling import ModelUnavailable
 from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
-from benchmark.submission import SubmissionError
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = 7

@@ -19,9 +19,9 @@ from baselines.llm.prompting import (
     repair_message,
     task_messages,
 )
+from benchmark.core.submission import SubmissionError
+from benchmark.core.tasks import Box, ObjectSpec, Reference, Relation, Task
 from benchmark.sampling import Feedback
-from benchmark.submission import SubmissionError
-from benchmark.tasks import Box, ObjectSpec, Reference, Relation, Task
 
 TASK = Task("t/x/00001", "t", "test", "x", "easy", "Put the equation above the circle.",
             [ObjectSpec("eq", "tex", "E = mc^2", {"font_size": 40}),

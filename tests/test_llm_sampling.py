@@ -17,13 +17,13 @@ import pytest
 from _llm_fixtures import BROKEN_SCENE, GOOD_SCENE
 
 from benchmark.commands._summary import RunSummary, sampling_summary
+from benchmark.core.submission import Generation
+from benchmark.core.tasks import Task
 from benchmark.runner import RunnerError, RunOptions, run_benchmark
 from benchmark.sampling import Feedback, ModelUnavailable, SamplingSubmission
 from benchmark.scoring import ScoredRow, summarize
 from benchmark.scoring.aggregate import combine_samples, pass_at_k, pass_ks
 from benchmark.store import Store
-from benchmark.submission import Generation
-from benchmark.tasks import Task
 
 UNPARSABLE = "from manim import *\nclass S(Scene:\n"
 

@@ -19,9 +19,9 @@ import pytest
 from _tiny_suite import tiny_suite
 from PIL import Image
 
+from benchmark.core.tasks import TaskFormatError, dump_tasks, load_tasks, parse_task
 from benchmark.render import Renderer
 from benchmark.sandbox import SandboxConfig
-from benchmark.tasks import TaskFormatError, dump_tasks, load_tasks, parse_task
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,8 @@ import types
 
 import pytest
 
+from benchmark.core.submission import Submission, SubmissionError, submissions
 from benchmark.registry import Registry, RegistryError
-from benchmark.submission import Submission, SubmissionError, submissions
 
 
 def test_lazy_target_is_imported_only_when_resolved():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.measure import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
 from benchmark.render import Renderer
 from benchmark.sandbox import SandboxConfig, Status
 

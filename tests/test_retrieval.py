@@ -12,11 +12,11 @@ import pytest
 from baselines._adapt import adapt_layout, match_objects
 from baselines.retrieval import Retrieval, RetrievalIndex
 from benchmark.compose import Placement, compose_scene
+from benchmark.core.submission import SubmissionError
+from benchmark.core.tasks import Box, ObjectSpec, PlacedObject, Reference, Relation, Suite, Task
 from benchmark.runner import RunOptions, run_benchmark
 from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
-from benchmark.submission import SubmissionError
-from benchmark.tasks import Box, ObjectSpec, PlacedObject, Reference, Relation, Suite, Task
 
 INDEX = "600"  # 50 training tasks per family: enough to find a neighbour, quick to embed
 

@@ -9,11 +9,11 @@ from typing import ClassVar
 
 import pytest
 
+from benchmark.core.submission import Generation, Submission
+from benchmark.core.tasks import Task
 from benchmark.runner import INFRA_STATUSES, RunnerError, RunOptions, run_benchmark
 from benchmark.sandbox import Limits
 from benchmark.store import Store
-from benchmark.submission import Generation, Submission
-from benchmark.tasks import Task
 
 HANG = "from manim import *\nimport time\nclass S(Scene):\n    def construct(self):\n" \
        "        time.sleep(600)\n"

@@ -8,11 +8,11 @@ from typing import ClassVar
 import pytest
 
 from baselines.oracle import Oracle
+from benchmark.core.submission import Generation, Submission
+from benchmark.core.tasks import Suite, Task
 from benchmark.runner import RunInterrupted, RunnerError, RunOptions, run_benchmark, task_seed
 from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
-from benchmark.submission import Generation, Submission
-from benchmark.tasks import Suite, Task
 
 
 @pytest.fixture

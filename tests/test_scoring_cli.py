@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmark.core.tasks import PlacedObject, Task, parse_task
 from benchmark.render import Renderer
 from benchmark.sandbox import SandboxConfig
 from benchmark.scoring import METRICS, ScoringConfig, outcome_from_report, score_outcome
-from benchmark.tasks import PlacedObject, Task, parse_task
 
 REPO = Path(__file__).resolve().parent.parent
 

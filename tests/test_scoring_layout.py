@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from benchmark.core.tasks import Box, ObjectSpec, PlacedObject, Reference, Relation, Task
 from benchmark.outcome import MeasuredObject, Outcome
 from benchmark.scoring import (
     HEADLINE,
@@ -13,7 +14,6 @@ from benchmark.scoring import (
     relation_holds,
     score_outcome,
 )
-from benchmark.tasks import Box, ObjectSpec, PlacedObject, Reference, Relation, Task
 
 NO_IMAGES = ScoringConfig(scorers=("execution", "layout", "defects"))
 

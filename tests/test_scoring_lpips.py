@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmark.core.tasks import Box, ObjectSpec, PlacedObject, Reference, Task
 from benchmark.outcome import MeasuredObject, Outcome
 from benchmark.scoring import ScoringConfig, lpips_status, score_outcome
 from benchmark.scoring._image import ALEXNET_FILE, hub_checkpoint, lpips_model, lpips_weights
-from benchmark.tasks import Box, ObjectSpec, PlacedObject, Reference, Task
 
 IMAGES = ScoringConfig(scorers=("lpips", "ssim"))
 

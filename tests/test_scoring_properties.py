@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmark.core.tasks import Box, ObjectSpec, PlacedObject, Reference, Task
 from benchmark.outcome import MeasuredObject, Outcome
 from benchmark.scoring import ScoringConfig, match_objects, padded_iou, score_outcome
-from benchmark.tasks import Box, ObjectSpec, PlacedObject, Reference, Task
 
 LAYOUT_ONLY = ScoringConfig(scorers=("layout",))
 # The first match imports scipy (≈0.4 s): no per-example deadline where matching runs.

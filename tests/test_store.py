@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from benchmark.core.tasks import Box
 from benchmark.outcome import MeasuredObject
 from benchmark.render import RenderReport
 from benchmark.results import RESULTS_FORMAT_VERSION, ResultsFormatError, RunRecord, TaskResult
 from benchmark.sandbox import Status
 from benchmark.store import SCHEMA_VERSION, CachedRender, RenderCache, Store, StoreError
 from benchmark.store._schema import results as results_table
-from benchmark.tasks import Box
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmark.core.tasks import ObjectSpec, Task, load_tasks
 from benchmark.suites import SuiteError, list_suites, load_suite
 from benchmark.suites.synthetic import (
     FAMILIES,
@@ -28,7 +29,6 @@ from benchmark.suites.synthetic._prompts import where_phrases
 from benchmark.suites.synthetic._sizes import MissingSize, measure_keys
 from benchmark.suites.synthetic.build import all_size_keys, deviation, measured_layout
 from benchmark.suites.synthetic.generate import forbidden_hashes, generate_split
-from benchmark.tasks import ObjectSpec, Task, load_tasks
 
 REPO = Path(__file__).resolve().parent.parent
 REQUIRED_KINDS = {"tex", "text", "axes", "graph", "shape", "arrow", "matrix", "number_line",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.tasks import (
+from benchmark.core.tasks import (
     Box,
     Suite,
     TaskFormatError,

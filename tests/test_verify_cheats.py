@@ -12,10 +12,10 @@ from dataclasses import replace
 
 import pytest
 
+from benchmark.core.tasks import Task
 from benchmark.render import Renderer
 from benchmark.scoring import ScoringConfig, outcome_from_report, score_outcome
 from benchmark.suites import load_suite
-from benchmark.tasks import Task
 
 LAYOUT_ONLY = ScoringConfig(scorers=("execution", "verification", "layout"))
 CHEAT_MAX_MIOU = 0.2

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from benchmark.submission import SubmissionError
+from benchmark.core.submission import SubmissionError
 
 __all__ = ["BACKENDS", "DEFAULT_HF_MODEL", "GenerationSettings", "HfOptions", "LlmConfig",
            "OpenAIOptions"]

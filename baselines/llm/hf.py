@@ -34,8 +34,8 @@ from typing import Any
 
 from baselines.llm.backend import GroupBatcher, Request
 from baselines.llm.config import GenerationSettings, HfOptions
+from benchmark.core.submission import SubmissionError
 from benchmark.sampling import ModelUnavailable
-from benchmark.submission import SubmissionError
 
 __all__ = ["HfBackend", "render_prompt"]
 

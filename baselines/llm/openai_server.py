@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 from baselines.llm.backend import Request
 from baselines.llm.config import GenerationSettings, OpenAIOptions
 from baselines.llm.prompting import chat_request
+from benchmark.core.submission import SubmissionError
 from benchmark.sampling import ModelUnavailable
-from benchmark.submission import SubmissionError
 
 __all__ = ["OpenAIBackend"]
 

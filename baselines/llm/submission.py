@@ -32,9 +32,9 @@ from baselines.llm.prompting import (
     repair_message,
     task_messages,
 )
+from benchmark.core.submission import Generation, SubmissionError
+from benchmark.core.tasks import Task
 from benchmark.sampling import Feedback, SamplingSubmission
-from benchmark.submission import Generation, SubmissionError
-from benchmark.tasks import Task
 
 __all__ = ["Llm", "LlmGeneration"]
 

@@ -45,9 +45,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from benchmark.core.tasks import dump_tasks
     from benchmark.store._artifacts import atomic_write
     from benchmark.suites import SuiteError, load_suite, suites
-    from benchmark.tasks import dump_tasks
 
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be non-negative")
@@ -95,7 +95,7 @@ def _requests(tasks: list[Any], fmt: str, pairs: list[str]) -> list[dict[str, An
     from baselines.llm.config import LlmConfig
     from baselines.llm.prompting import chat_request, task_messages
     from benchmark.commands.run import parse_model_args
-    from benchmark.submission import SubmissionError
+    from benchmark.core.submission import SubmissionError
 
     given = parse_model_args(pairs)
     other = sorted(set(given) - set(PROMPT_ARGS))

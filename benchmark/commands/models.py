@@ -92,7 +92,7 @@ def describe(name: str, target: str, source: str) -> ModelInfo:
 
 def list_models() -> list[ModelInfo]:
     """Every registered submission, sorted by name."""
-    from benchmark.submission import submissions
+    from benchmark.core.submission import submissions
 
     dists = {}
     if submissions.group is not None:

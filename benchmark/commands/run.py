@@ -136,8 +136,8 @@ def _load_suite(name: str, split: str, limit: int | None) -> Any:
 
 
 def _submission(model: str, model_args: dict[str, str]) -> Any:
+    from benchmark.core.submission import SubmissionError, submissions
     from benchmark.registry import RegistryError
-    from benchmark.submission import SubmissionError, submissions
 
     try:
         return submissions.get(model)(**model_args)
@@ -150,7 +150,7 @@ def _submission(model: str, model_args: dict[str, str]) -> Any:
 def _check_tasks(submission: Any, suite: Any, limit: int | None) -> None:
     """The submission's own check of the tasks (``--model file``: every task answered),
     before a database is created or changed."""
-    from benchmark.submission import SubmissionError
+    from benchmark.core.submission import SubmissionError
 
     try:
         submission.select_tasks(list(suite), limited=limit is not None)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from benchmark.cli import CliError, print_json, sandbox_args, sandbox_config
-from benchmark.tasks import Task, TaskFormatError, load_tasks, parse_task
+from benchmark.core.tasks import Task, TaskFormatError, load_tasks, parse_task
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

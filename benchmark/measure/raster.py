@@ -20,14 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
 from benchmark.measure.objects import SemanticObject
 from benchmark.sandbox.runtime import wire
 from benchmark.snapshot import Member, Snapshot
 
-__all__ = ["FRAME_HEIGHT", "FRAME_WIDTH", "RasterResult", "Rasteriser"]
+__all__ = ["RasterResult", "Rasteriser"]
 
-FRAME_HEIGHT = 8.0
-FRAME_WIDTH = 8.0 * 16 / 9  # 14.222…
 VISIBLE_DELTA = 8 / 255  # a pixel counts when some channel changes by more than this
 MIN_VISIBLE_PX = 3
 

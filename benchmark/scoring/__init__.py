@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from benchmark.core.geometry import MIN_EXTENT, padded_iou
+from benchmark.core.tasks import Task
 from benchmark.outcome import Outcome
 from benchmark.scoring._base import (
     ADHERENCE_THRESHOLDS,
@@ -27,7 +29,7 @@ from benchmark.scoring._base import (
     scorer,
     scorers,
 )
-from benchmark.scoring._geometry import MIN_EXTENT, REL_TOLERANCE, padded_iou, relation_holds
+from benchmark.scoring._geometry import REL_TOLERANCE, relation_holds
 from benchmark.scoring._image import LpipsModel, lpips_model, lpips_weights
 from benchmark.scoring._matching import MAX_COST, match_cost, match_objects
 from benchmark.scoring.aggregate import (
@@ -39,7 +41,6 @@ from benchmark.scoring.aggregate import (
     pass_at_k,
     summarize,
 )
-from benchmark.tasks import Task
 
 __all__ = ["ADHERENCE_THRESHOLDS", "DEFAULT_SCORERS", "HEADLINE", "LOWER_IS_BETTER",
            "MAX_COST", "METRICS", "MIN_EXTENT", "REL_TOLERANCE", "SCORING_VERSION",

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from benchmark.core.tasks import Box, Task
 from benchmark.outcome import MeasuredObject, Outcome, compiles
 from benchmark.registry import Registry
-from benchmark.tasks import Box, Task
 
 if TYPE_CHECKING:
     from benchmark.render import RenderReport

@@ -1,52 +1,25 @@
-"""Box geometry the scorers share: padded IoU, relations, the frame.
+"""Box relations the scorers share: orders, alignment, gaps, the frame's edge.
 
-Boxes come from points, so a horizontal line or a dot has (almost) zero
-height or width and a plain IoU would be 0 or undefined for it.  Every layout
-IoU here is therefore taken on boxes *padded* about their centre to at least
-``MIN_EXTENT`` units in each dimension: a line shifted by 0.02 units still
-overlaps its reference, one shifted by a whole unit does not.  Boxes that are
-already larger than ``MIN_EXTENT`` are unchanged, so for ordinary objects the
-padded IoU is the plain IoU.
+The boxes and the IoU variants themselves live in :mod:`benchmark.core.geometry`,
+the frame in :mod:`benchmark.core.frame`.
 """
 
 from __future__ import annotations
 
 import math
 
-from benchmark.tasks import Box
+from benchmark.core.frame import FRAME
+from benchmark.core.geometry import Box
 
-__all__ = ["FRAME", "FRAME_AREA", "FRAME_DIAGONAL", "FRAME_HALF_HEIGHT", "FRAME_HALF_WIDTH",
-           "MIN_EXTENT", "NEXT_TO_GAP", "REL_TOLERANCE", "box_gap", "centre_distance",
-           "contains", "outside_frame", "padded", "padded_iou", "relation_holds"]
+__all__ = ["NEXT_TO_GAP", "OFF_FRAME_SLACK", "REL_TOLERANCE", "box_gap", "centre_distance",
+           "contains", "outside_frame", "relation_holds"]
 
-FRAME_HALF_WIDTH = 8.0 * 16 / 9 / 2  # 7.111…: manim's default frame, 14.222… × 8 units
-FRAME_HALF_HEIGHT = 4.0
-FRAME_AREA = 4 * FRAME_HALF_WIDTH * FRAME_HALF_HEIGHT
-FRAME_DIAGONAL = 2 * math.hypot(FRAME_HALF_WIDTH, FRAME_HALF_HEIGHT)
-FRAME = Box(-FRAME_HALF_WIDTH, -FRAME_HALF_HEIGHT, FRAME_HALF_WIDTH, FRAME_HALF_HEIGHT)
-
-#: smallest extent (units) a box is padded to before an IoU
-MIN_EXTENT = 0.1
 #: tolerance band (units) for orders and explicit relations
 REL_TOLERANCE = 0.25
 #: largest gap (units) between two boxes that are "next to" each other
 NEXT_TO_GAP = 0.5
 #: how far (units) a box may stick out of the frame before it counts as off-frame
 OFF_FRAME_SLACK = 1e-3
-
-
-def padded(box: Box, min_extent: float = MIN_EXTENT) -> Box:
-    """``box`` grown symmetrically so each side is at least ``min_extent`` long."""
-    w, h = box.width, box.height
-    if w >= min_extent and h >= min_extent:
-        return box
-    cx, cy = box.center
-    return Box.from_center(cx, cy, max(w, min_extent), max(h, min_extent))
-
-
-def padded_iou(a: Box, b: Box, min_extent: float = MIN_EXTENT) -> float:
-    """IoU of the padded boxes: symmetric, in [0, 1], 1 for identical boxes."""
-    return padded(a, min_extent).iou(padded(b, min_extent))
 
 
 def centre_distance(a: Box, b: Box) -> float:

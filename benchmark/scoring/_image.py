@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.core.tasks import Task
 from benchmark.outcome import Outcome
 from benchmark.scoring._base import ScoreFn, ScoringConfig, scorer
-from benchmark.tasks import Task
 
 __all__ = ["ALEXNET_FILE", "ALEXNET_SHA256_PREFIX", "LpipsModel", "hub_checkpoint",
            "lpips_distance", "lpips_model", "lpips_weights", "ssim_score"]

@@ -33,20 +33,19 @@ from __future__ import annotations
 import math
 from itertools import combinations
 
+from benchmark.core.frame import FRAME, FRAME_AREA
+from benchmark.core.geometry import padded_iou
+from benchmark.core.tasks import Box, PlacedObject, Task
 from benchmark.outcome import MeasuredObject, Outcome
 from benchmark.scoring._base import ADHERENCE_THRESHOLDS, ScoreFn, ScoringConfig, scorer
 from benchmark.scoring._geometry import (
-    FRAME,
-    FRAME_AREA,
     REL_TOLERANCE,
     centre_distance,
     contains,
     outside_frame,
-    padded_iou,
     relation_holds,
 )
 from benchmark.scoring._matching import match_objects
-from benchmark.tasks import Box, PlacedObject, Task
 
 __all__ = ["CONTEXT_IOU", "defect_metrics", "layout_metrics"]
 

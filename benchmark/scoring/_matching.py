@@ -35,9 +35,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from benchmark.core.frame import FRAME_DIAGONAL
+from benchmark.core.geometry import padded_iou
+from benchmark.core.tasks import Box, PlacedObject
 from benchmark.outcome import MeasuredObject
-from benchmark.scoring._geometry import FRAME_DIAGONAL, centre_distance, padded_iou
-from benchmark.tasks import Box, PlacedObject
+from benchmark.scoring._geometry import centre_distance
 
 __all__ = ["MAX_COST", "W_BOX", "W_CONTENT", "W_KIND", "content_similarity", "match_cost",
            "match_objects"]

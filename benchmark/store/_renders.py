@@ -20,10 +20,10 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from benchmark._provenance import now_iso
+from benchmark.core.tasks import Box
 from benchmark.outcome import MeasuredObject
 from benchmark.render import Renderer, RenderReport
 from benchmark.store._db import CachedRender, Store
-from benchmark.tasks import Box
 
 __all__ = ["MEASURE_VERSION", "UNCACHED_STATUSES", "RenderCache", "RenderLookup",
            "measured_objects", "render_salt"]

@@ -13,6 +13,7 @@ sandbox-measured reference to float precision, so the ceiling is 1.
 
 from __future__ import annotations
 
+from benchmark.core.tasks import Layout, Suite, Task, load_tasks
 from benchmark.suites.synthetic._sizes import MissingSize, SizeTable
 from benchmark.suites.synthetic.generate import (
     FAMILIES,
@@ -28,7 +29,6 @@ from benchmark.suites.synthetic.generate import (
     generate_tasks,
     split_path,
 )
-from benchmark.tasks import Layout, Suite, Task, load_tasks
 
 __all__ = ["FAMILIES", "FIXED_SPLITS", "SOURCE", "SPLITS", "SUITE", "VERSION",
            "GenerationError", "MissingSize", "SizeTable", "SyntheticSource", "generate_task",

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from benchmark.core.tasks import Box, ObjectSpec, Relation
 from benchmark.suites.synthetic._geometry import FRAME_X, FRAME_Y, SceneBuilder
-from benchmark.tasks import Box, ObjectSpec, Relation
 
 __all__ = ["FRAME_MARGIN", "Draft", "Family", "apply_where", "inside", "obj", "pick", "pick_offset",
            "place_anchor", "place_title"]

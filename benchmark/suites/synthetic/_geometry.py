@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from benchmark.compose import create_expr, py_names
+from benchmark.core.frame import FRAME_HALF_HEIGHT, FRAME_HALF_WIDTH
+from benchmark.core.tasks import Box, Layout, ObjectSpec, PlacedObject
 from benchmark.suites.synthetic._sizes import (
     SizeTable,
     arrow_key,
@@ -24,13 +26,12 @@ from benchmark.suites.synthetic._sizes import (
     graph_key,
     object_key,
 )
-from benchmark.tasks import Box, Layout, ObjectSpec, PlacedObject
 
 __all__ = ["DIRS", "FRAME_X", "FRAME_Y", "Geom", "GeometryError", "Point", "SceneBuilder",
            "vec_code"]
 
-FRAME_X = 14.222222222222221 / 2  # manim's config.frame_x_radius at 16:9
-FRAME_Y = 4.0
+FRAME_X = FRAME_HALF_WIDTH  # manim's config.frame_x_radius at 16:9
+FRAME_Y = FRAME_HALF_HEIGHT
 EDGE_BUFF = 0.5  # DEFAULT_MOBJECT_TO_EDGE_BUFFER
 NEXT_BUFF = 0.25  # DEFAULT_MOBJECT_TO_MOBJECT_BUFFER
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from benchmark.compose import create_expr
-from benchmark.tasks import Box, ObjectSpec
+from benchmark.core.tasks import Box, ObjectSpec
 
 __all__ = ["SIZES_PATH", "MissingSize", "SizeTable", "arrow_key", "brace_key", "graph_key",
            "measure_keys", "n2p_key", "object_key"]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from benchmark.core.tasks import Box, Layout, PlacedObject, Task, dump_tasks
 from benchmark.suites.synthetic._sizes import SIZES_PATH, SizeTable, dump_sizes, measure_keys
 from benchmark.suites.synthetic.generate import (
     DATA_DIR,
@@ -22,7 +23,6 @@ from benchmark.suites.synthetic.generate import (
     FIXED_SPLITS,
     generate_split,
 )
-from benchmark.tasks import Box, Layout, PlacedObject, Task, dump_tasks
 
 __all__ = ["TOLERANCE", "BuildError", "BuildReport", "all_size_keys", "build",
            "deviation", "measured_layout"]

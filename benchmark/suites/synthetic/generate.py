@@ -20,11 +20,11 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
+from benchmark.core.tasks import Layout, ObjectSpec, Reference, Relation, Task, load_tasks
 from benchmark.suites.synthetic._families import FAMILY_CLASSES
 from benchmark.suites.synthetic._family import Family
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._sizes import MissingSize, SizeTable
-from benchmark.tasks import Layout, ObjectSpec, Reference, Relation, Task, load_tasks
 
 __all__ = ["DATA_DIR", "FAMILIES", "FIXED_SPLITS", "ID_OFFSET", "SPLITS", "SUITE", "VERSION",
            "GenerationError", "build_scene", "difficulty", "family", "forbidden_hashes",

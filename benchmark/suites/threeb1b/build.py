@@ -25,6 +25,16 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.core.tasks import (
+    TASK_FORMAT_VERSION,
+    Box,
+    ObjectSpec,
+    PlacedObject,
+    Reference,
+    Suite,
+    Task,
+    dump_tasks,
+)
 from benchmark.sandbox.runtime import wire
 from benchmark.snapshot import SnapshotError, decode_snapshot
 from benchmark.suites.threeb1b import narration
@@ -41,16 +51,6 @@ from benchmark.suites.threeb1b.matching import VideoMatch, match_videos
 from benchmark.suites.threeb1b.objects import GLObject, gl_objects, is_three_d, scene_header
 from benchmark.suites.threeb1b.params import object_params
 from benchmark.suites.threeb1b.source import SPLITS, SUITE, scratch_split
-from benchmark.tasks import (
-    TASK_FORMAT_VERSION,
-    Box,
-    ObjectSpec,
-    PlacedObject,
-    Reference,
-    Suite,
-    Task,
-    dump_tasks,
-)
 
 __all__ = ["BUILDER_VERSION", "PrepareOptions", "YieldReport", "prepare"]
 

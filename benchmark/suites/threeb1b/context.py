@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from benchmark.core.tasks import Box
 from benchmark.suites.threeb1b.objects import GLObject
-from benchmark.tasks import Box
 
 __all__ = ["KEEP_IOU", "Shown", "kept", "shown"]
 

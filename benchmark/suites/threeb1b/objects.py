@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
 from benchmark.measure.objects import SemanticObject
 from benchmark.measure.objects import family_members as _family
-from benchmark.measure.raster import FRAME_HEIGHT, FRAME_WIDTH
 from benchmark.sandbox.runtime import wire
 from benchmark.snapshot import Member, Snapshot
 

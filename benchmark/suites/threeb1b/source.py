@@ -16,8 +16,8 @@ import json
 import os
 from pathlib import Path
 
+from benchmark.core.tasks import Suite, load_tasks
 from benchmark.suites import SuiteError
-from benchmark.tasks import Suite, load_tasks
 
 __all__ = ["DEFAULT_DIR", "HELDOUT_SPLITS", "SCRATCH", "SOURCE", "SPLITS", "SUITE",
            "ThreeB1BSource", "scratch_split", "suite_dir", "video_split"]

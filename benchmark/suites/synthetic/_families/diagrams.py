@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
+from benchmark.core.tasks import ObjectSpec, Relation
 from benchmark.suites.synthetic._family import (
     Draft,
     Family,
@@ -20,7 +21,6 @@ from benchmark.suites.synthetic._family import (
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._prompts import join_list, say, say_where, sentences
 from benchmark.suites.synthetic._sizes import arrow_key, object_key
-from benchmark.tasks import ObjectSpec, Relation
 
 __all__ = ["Flowchart", "TwoPanelComparison"]
 

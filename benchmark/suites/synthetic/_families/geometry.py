@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
+from benchmark.core.tasks import Box, ObjectSpec, Relation
 from benchmark.suites.synthetic._family import (
     Draft,
     Family,
@@ -28,7 +29,6 @@ from benchmark.suites.synthetic._prompts import (
     sentences,
 )
 from benchmark.suites.synthetic._sizes import object_key
-from benchmark.tasks import Box, ObjectSpec, Relation
 
 __all__ = ["LabelledTriangle", "ShapesRow", "Venn"]
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from benchmark.core.tasks import ObjectSpec, Relation
 from benchmark.suites.synthetic._family import (
     Draft,
     Family,
@@ -26,7 +27,6 @@ from benchmark.suites.synthetic._prompts import (
     sentences,
 )
 from benchmark.suites.synthetic._sizes import graph_key, object_key
-from benchmark.tasks import ObjectSpec, Relation
 
 __all__ = ["AxesPlotLabels", "EquationOverGraph"]
 

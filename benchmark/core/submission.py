@@ -12,8 +12,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from benchmark.core.tasks import Layout, Task
 from benchmark.registry import Registry
-from benchmark.tasks import Layout, Task
 
 __all__ = ["Generation", "Submission", "SubmissionError", "register_submission", "submissions"]
 

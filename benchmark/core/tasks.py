@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmark.core.geometry import Box
+
 __all__ = ["KINDS", "RELATIONS", "TASK_FORMAT_VERSION", "Box", "Layout", "ObjectSpec",
            "PlacedObject", "Reference", "Relation", "Suite", "Task", "TaskFormatError",
            "canonical_json", "dump_tasks", "load_tasks", "parse_task"]
@@ -38,58 +40,6 @@ DIFFICULTIES = ("easy", "medium", "hard")
 
 class TaskFormatError(ValueError):
     """A task that does not follow Task JSON v1; the message names where."""
-
-
-@dataclass(frozen=True)
-class Box:
-    """An axis-aligned box in scene units."""
-
-    xmin: float
-    ymin: float
-    xmax: float
-    ymax: float
-
-    @property
-    def width(self) -> float:
-        return self.xmax - self.xmin
-
-    @property
-    def height(self) -> float:
-        return self.ymax - self.ymin
-
-    @property
-    def center(self) -> tuple[float, float]:
-        return ((self.xmin + self.xmax) / 2, (self.ymin + self.ymax) / 2)
-
-    @property
-    def area(self) -> float:
-        return max(0.0, self.width) * max(0.0, self.height)
-
-    def intersection(self, other: Box) -> float:
-        w = min(self.xmax, other.xmax) - max(self.xmin, other.xmin)
-        h = min(self.ymax, other.ymax) - max(self.ymin, other.ymin)
-        return max(0.0, w) * max(0.0, h)
-
-    def iou(self, other: Box) -> float:
-        """Intersection over union; degenerate (zero-area) boxes compare by equality."""
-        inter = self.intersection(other)
-        union = self.area + other.area - inter
-        if union <= 1e-12:
-            return 1.0 if self.as_list() == other.as_list() else 0.0
-        return inter / union
-
-    def translated(self, dx: float, dy: float) -> Box:
-        return Box(self.xmin + dx, self.ymin + dy, self.xmax + dx, self.ymax + dy)
-
-    @classmethod
-    def from_center(cls, cx: float, cy: float, w: float, h: float) -> Box:
-        return cls(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-
-    def as_list(self) -> list[float]:
-        return [self.xmin, self.ymin, self.xmax, self.ymax]
-
-    def rounded(self, ndigits: int = 4) -> Box:
-        return Box(*(round(v, ndigits) + 0.0 for v in self.as_list()))
 
 
 @dataclass(frozen=True)
