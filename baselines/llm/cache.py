@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmark.core.paths import cache_root
 
 __all__ = ["CACHE_FORMAT", "ReplyCache", "default_cache_dir", "reply_key"]
 
@@ -25,8 +26,7 @@ CACHE_FORMAT = 1  # bump when the key's meaning changes
 
 
 def default_cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "jepa-manim" / "generations"
+    return cache_root("generations")
 
 
 def reply_key(identity: Mapping[str, Any], settings: Mapping[str, Any],

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmark.cli import CliError
+from benchmark.core.paths import DEFAULT_DB
 
 if TYPE_CHECKING:
     from benchmark.results import RunRecord, TaskResult
@@ -23,7 +24,6 @@ __all__ = ["RunSummary", "db_args", "load_summary", "open_store", "print_summary
            "sampling_summary", "summary_json"]
 
 FAMILY_METRICS = ("miou", "rel_acc", "adherence@0.5", "rendered")
-DEFAULT_DB = "runs/benchmark.db"  # benchmark.store.DEFAULT_DB, without importing SQLAlchemy
 
 
 def db_args(p: argparse.ArgumentParser) -> None:

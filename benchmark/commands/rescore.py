@@ -8,6 +8,7 @@ from pathlib import Path
 
 from benchmark.cli import CliError, print_json
 from benchmark.commands._summary import db_args, open_store
+from benchmark.core.paths import DEFAULT_DB
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
                                 jobs=args.jobs or default_jobs(), progress=True)
         except RescoreError as exc:
             raise CliError(str(exc)) from None
-        db = "" if store.display == "runs/benchmark.db" else f" --db {store.display}"
+        db = "" if store.display == DEFAULT_DB else f" --db {store.display}"
     out = {"run_id": stats.run_id, "rescored_from": stats.source_run_id,
            "as_new_run": stats.as_new_run, "n": stats.n, "changed": stats.changed,
            "measured": stats.measured, "scoring_version": stats.to_version,

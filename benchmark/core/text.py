@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from benchmark.core.paths import cache_root
 
 __all__ = ["PACKAGED_ENCODER", "EmbeddingCache", "EncoderNotFoundError", "TextEncoder",
            "default_cache_root", "packaged_model_dir"]
@@ -61,8 +62,7 @@ def packaged_model_dir() -> Path:
 
 
 def default_cache_root() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "jepa-manim" / "embeddings"
+    return cache_root("embeddings")
 
 
 def _file_digest(path: Path, h: Any) -> None:

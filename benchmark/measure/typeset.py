@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmark.core.paths import cache_root
 from benchmark.measure.ink import Ink, ink_of
 from benchmark.measure.objects import CONTAINER, classify
 from benchmark.snapshot import Member, Snapshot, SnapshotError, decode_snapshot
@@ -247,8 +248,7 @@ def _manim_version() -> str:
 
 
 def default_store_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "jepa-manim" / "typeset"
+    return cache_root("typeset")
 
 
 @dataclass

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from benchmark.core.paths import cache_root
 from benchmark.sandbox import _launch
 from benchmark.sandbox._types import RawRun, SandboxConfig
 from benchmark.sandbox._worker import Worker
 
 
 def default_cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "jepa-manim" / "sandbox"
+    return cache_root("sandbox")
 
 
 def _namespace_dir(root: Path, namespace: str) -> Path:

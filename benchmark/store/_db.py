@@ -24,13 +24,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from benchmark.core.paths import DEFAULT_DB, RUNS_DIR
 from benchmark.results import ResultsFormatError, RunRecord, TaskResult
 from benchmark.store import _schema as S
 from benchmark.store._artifacts import Artifacts
 
 __all__ = ["DEFAULT_DB", "CachedRender", "Store", "StoreError"]
 
-DEFAULT_DB = "runs/benchmark.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _RUN_UPDATABLE = frozenset({"status", "finished", "timings", "sandbox_mode", "sandbox_note",
                             "lpips", "scoring"})
@@ -156,7 +156,7 @@ class Store:
                 raise StoreError(f"{parsed.render_as_string()}: cannot use this database: "
                                  f"{_first_line(exc)}") from None
         self.artifacts = Artifacts(Path(artifacts) if artifacts is not None
-                                   else root if root is not None else Path("runs"))
+                                   else root if root is not None else RUNS_DIR)
         try:
             self._ensure_schema()
         except sa.exc.DBAPIError as exc:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from benchmark.compose import create_expr
+from benchmark.core.paths import cache_root
 from benchmark.core.tasks import Box, ObjectSpec
 
 __all__ = ["SIZES_PATH", "MissingSize", "SizeTable", "arrow_key", "brace_key", "graph_key",
@@ -158,8 +159,7 @@ class SizeTable:
 
 
 def default_cache_path() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "jepa-manim" / "synthetic" / f"sizes-v{SIZES_FORMAT}.json"
+    return cache_root("synthetic", f"sizes-v{SIZES_FORMAT}.json")
 
 
 def dump_sizes(entries: Mapping[str, list[float]], path: Path) -> Path:

@@ -16,6 +16,7 @@ import json
 import os
 from pathlib import Path
 
+from benchmark.core.paths import RUNS_DIR
 from benchmark.core.tasks import Suite, load_tasks
 from benchmark.suites import SuiteError
 
@@ -27,7 +28,7 @@ SCRATCH = "-scratch"
 SPLITS = ("dev", "test", "dev" + SCRATCH, "test" + SCRATCH)
 #: the splits that never reach training (both variants of the test videos)
 HELDOUT_SPLITS = ("test", "test" + SCRATCH)
-DEFAULT_DIR = Path("runs") / "suites" / SUITE
+DEFAULT_DIR = RUNS_DIR / "suites" / SUITE
 ENV = "JEPA_MANIM_3B1B"
 
 
