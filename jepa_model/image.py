@@ -89,7 +89,7 @@ def load_clip_vision(path: str) -> nn.Module:
     if not (where / "config.json").is_file():
         raise ConfigError(f"model.image.clip_path: no CLIP vision model at {path} "
                           f"(config.json missing; weights are never downloaded)")
-    from benchmark.compat import ensure_torchvision
+    from benchmark.core.compat import ensure_torchvision
 
     ensure_torchvision()  # transformers' vision code imports torchvision (CUDA wheel on CPU)
     from transformers import CLIPVisionModel  # heavy import, only when the branch is used

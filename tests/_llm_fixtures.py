@@ -48,7 +48,7 @@ def tiny_model(folder: Path, conversations: list[list[dict[str, str]]], steps: i
                ) -> Path:
     """Save a tiny chat model that answers every one of ``conversations`` with
     ``fenced(GOOD_SCENE)`` (greedy), and check that it does."""
-    from benchmark.compat import ensure_torchvision
+    from benchmark.core.compat import ensure_torchvision
 
     ensure_torchvision()
     import torch

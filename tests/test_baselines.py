@@ -14,9 +14,9 @@ import pytest
 from baselines.random_layout import FRAME_X_RADIUS, FRAME_Y_RADIUS, RandomLayout
 from baselines.template import Template
 from benchmark.compose import DEPENDENT_KINDS
+from benchmark.core.registry import RegistryError
 from benchmark.core.submission import SubmissionError, submissions
 from benchmark.core.tasks import Box, ObjectSpec, PlacedObject, Reference, Relation, Task
-from benchmark.registry import RegistryError
 from benchmark.render import Renderer, RenderReport
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
 import importlib
 
-from benchmark.compat import ensure_torchvision
+from benchmark.core.compat import ensure_torchvision
 
 
 def test_torchvision_and_dependents_import():

@@ -45,9 +45,9 @@ _VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
 
 
 def _tiny_encoder_dir(root: Path, seed: int, hidden: int = 32) -> Path:
-    from benchmark.compat import ensure_torchvision
+    from benchmark.core.compat import ensure_torchvision
 
-    ensure_torchvision()  # before transformers' model modules (see benchmark.compat)
+    ensure_torchvision()  # before transformers' model modules (see benchmark.core.compat)
     from transformers import BertConfig, BertModel, BertTokenizerFast
     root.mkdir(parents=True, exist_ok=True)
     vocab = root / "vocab.txt"

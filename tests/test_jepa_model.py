@@ -383,7 +383,7 @@ def test_vit_branch_trains_and_hides_patches_outside_the_context() -> None:
 
 
 def _tiny_clip(where: Path) -> Path:
-    from benchmark.compat import ensure_torchvision
+    from benchmark.core.compat import ensure_torchvision
 
     ensure_torchvision()
     from transformers import CLIPVisionConfig, CLIPVisionModel

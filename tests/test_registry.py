@@ -7,8 +7,8 @@ import types
 
 import pytest
 
+from benchmark.core.registry import Registry, RegistryError
 from benchmark.core.submission import Submission, SubmissionError, submissions
-from benchmark.registry import Registry, RegistryError
 
 
 def test_lazy_target_is_imported_only_when_resolved():

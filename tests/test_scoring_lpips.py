@@ -32,7 +32,7 @@ def empty_torch_home(tmp_path, monkeypatch) -> Path:
 @pytest.fixture(scope="module")
 def random_alexnet(tmp_path_factory) -> Path:
     """torchvision AlexNet's feature weights, randomly initialised (plumbing only)."""
-    from benchmark.compat import ensure_torchvision
+    from benchmark.core.compat import ensure_torchvision
 
     ensure_torchvision()
     import torch

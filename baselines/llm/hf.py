@@ -171,7 +171,7 @@ class HfBackend:
         with self._load_lock:
             if self._model is not None:
                 return
-            from benchmark.compat import ensure_torchvision
+            from benchmark.core.compat import ensure_torchvision
 
             ensure_torchvision()  # transformers' model imports pull in torchvision
             from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -136,8 +136,8 @@ def _load_suite(name: str, split: str, limit: int | None) -> Any:
 
 
 def _submission(model: str, model_args: dict[str, str]) -> Any:
+    from benchmark.core.registry import RegistryError
     from benchmark.core.submission import SubmissionError, submissions
-    from benchmark.registry import RegistryError
 
     try:
         return submissions.get(model)(**model_args)

@@ -12,8 +12,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from benchmark.core.registry import Registry
 from benchmark.core.tasks import Layout, Task
-from benchmark.registry import Registry
 
 __all__ = ["Generation", "Submission", "SubmissionError", "register_submission", "submissions"]
 

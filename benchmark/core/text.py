@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.core.compat import ensure_torchvision
 from benchmark.core.paths import cache_root
 
 __all__ = ["PACKAGED_ENCODER", "EmbeddingCache", "EncoderNotFoundError", "TextEncoder",
@@ -118,8 +119,6 @@ class TextEncoder:
         if not any((root / w).is_file() for w in _WEIGHT_FILES):
             raise EncoderNotFoundError(f"no encoder weights in {root} (expected "
                                        f"{' or '.join(_WEIGHT_FILES)})")
-        from benchmark.compat import ensure_torchvision
-
         ensure_torchvision()  # transformers' model imports pull in torchvision
         import torch
         from transformers import AutoModel, AutoTokenizer

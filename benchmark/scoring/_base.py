@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from benchmark.core.registry import Registry
 from benchmark.core.tasks import Box, Task
 from benchmark.outcome import MeasuredObject, Outcome, compiles
-from benchmark.registry import Registry
 
 if TYPE_CHECKING:
     from benchmark.render import RenderReport

@@ -80,7 +80,7 @@ def _sha256(path: Path) -> str:
 def _build(path: Path) -> LpipsModel | str:
     if not path.is_file():
         return f"LPIPS weights {path}: no such file"
-    from benchmark.compat import ensure_torchvision
+    from benchmark.core.compat import ensure_torchvision
 
     ensure_torchvision()
     import lpips

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from benchmark.core.registry import Registry, RegistryError
 from benchmark.core.tasks import Suite, TaskFormatError, load_tasks
-from benchmark.registry import Registry, RegistryError
 
 __all__ = ["SuiteError", "SuiteSource", "list_suites", "load_suite", "suites"]
 
