@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.core.compat import ensure_torchvision
 from benchmark.core.tasks import Task
 from benchmark.outcome import Outcome
 from benchmark.scoring._base import ScoreFn, ScoringConfig, scorer
@@ -80,8 +81,6 @@ def _sha256(path: Path) -> str:
 def _build(path: Path) -> LpipsModel | str:
     if not path.is_file():
         return f"LPIPS weights {path}: no such file"
-    from benchmark.core.compat import ensure_torchvision
-
     ensure_torchvision()
     import lpips
     import torch

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from benchmark.compose import create_expr, py_names
+from benchmark.compose import arrow_sides, create_expr, py_names
 from benchmark.core.frame import FRAME_HALF_HEIGHT, FRAME_HALF_WIDTH
 from benchmark.core.tasks import Box, Layout, ObjectSpec, PlacedObject
 from benchmark.suites.synthetic._sizes import (
@@ -342,8 +342,6 @@ def _dir_name(x: int, y: int) -> str:
 
 def _arrow_ends(a: Geom, b: Geom) -> tuple[float, float, float, float, tuple[str, str]]:
     """Start and end points of ``Arrow(A.get_<side>(), B.get_<side>())`` (compose's sides)."""
-    from benchmark.compose import arrow_sides
-
     sides = arrow_sides(a.a, b.a)
     pick = {"right": "RIGHT", "left": "LEFT", "top": "UP", "bottom": "DOWN"}
     sx, sy = a.critical(pick[sides[0]])
