@@ -170,8 +170,8 @@ class TaskResult:
 
     - ``run_id``, ``task_id``: unique together (one row per run × task).
     - ``family``, ``difficulty``: copied from the task, for grouping without the suite.
-    - ``status``: the sandbox status (DESIGN.md §3's closed enum). A submission whose
-      ``generate`` raised is recorded as ``crashed`` with ``error`` starting
+    - ``status``: the sandbox status (``benchmark.sandbox.Status``, a closed set).  A
+      submission whose ``generate`` raised is recorded as ``crashed`` with ``error`` starting
       ``"generation failed: "`` and empty code.
     - ``error``: short human-readable error ("" when ok); ``stderr_tail``: the child's.
     - ``code_hash``: sha256 of the code (UTF-8); ``code_path``: the code artifact.

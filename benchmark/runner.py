@@ -15,7 +15,7 @@ store.  Reference code is rendered first, in its own TeX namespace, so the
 reference frames never depend on what a submission's code did to its cache.
 
 A submission whose ``generate`` raises is recorded as status ``crashed``
-(the closed status set of DESIGN.md §3 has no generation status) with an
+(the closed status set, ``benchmark.sandbox.Status``, has no generation status) with an
 error starting ``"generation failed: "``, empty code, and no render.  One
 that raises ``ModelUnavailable`` stops the run instead (resumable).
 

@@ -49,10 +49,10 @@ class ModelUnavailable(RuntimeError):
 class Feedback:
     """What the sandbox said about one attempt: what a repair round shows the model.
 
-    ``status`` is the sandbox status (DESIGN.md §3); ``error`` its one-line reason
-    (for ``ok`` with nothing visible, a sentence saying so); ``stderr_tail`` the end
-    of the scene's stderr; ``round`` the round that wrote the attempt (0: the
-    first).
+    ``status`` is the sandbox status (``benchmark.sandbox.Status``); ``error`` its
+    one-line reason (for ``ok`` with nothing visible, a sentence saying so);
+    ``stderr_tail`` the end of the scene's stderr; ``round`` the round that wrote
+    the attempt (0: the first).
     """
 
     status: str

@@ -13,7 +13,6 @@ submission's business, not the layout model's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
 
 from baselines.llm.prompting import task_messages
 from baselines.llm.submission import Llm
@@ -43,8 +42,6 @@ def layout_constraints(task: Task, boxes: Mapping[str, tuple[float, float, float
 
 class LayoutLlm(Llm):
     """The ``llm`` submission asked to write a scene under a given layout."""
-
-    deterministic: ClassVar[bool] = True  # greedy by default; replies are cached anyway
 
     def write(self, task: Task, boxes: Mapping[str, tuple[float, float, float, float]]
               ) -> Generation:

@@ -31,11 +31,26 @@ key            dtype/shape  meaning
                             valid non-given objects, uniformly, at least one when m > 0.
                             Inference (``train=False``): every valid non-given object.
 ``prompt``     f32 B,E      unit sentence embedding of the prompt
+``place``      f32 B,N,P    the object's stated place (``jepa_model.structure.place_features``,
+                            P = ``PLACE_DIM``): one-hot keys and words of ``params["place"]``,
+                            a stated point and a stated value, each with a flag; zeros on
+                            padding and for scenes featurised without it
+``rel``        int64 B,N,N  relation type from object i to object j
+                            (``jepa_model.structure.relation_matrix``; 0: none, and on
+                            padding): the task's relations and the place keys that name
+                            another object, each with its own inverse type for j → i
+``family``     int64 B      the task's family (``jepa_model.structure.family_index``; 0:
+                            not a synthetic family)
+``anchor``     f32 B,N,4    training: the boxes after augmentation but before context
+                            jitter — where the placement head's anchors really are (its
+                            loss is taken against them); inference: zeros
 =============  ===========  ==============================================================
 
 W × H is the 14.222… × 8 unit frame.  Context objects are ``valid & ~mask``.
 Augmentation (training only, from the caller's seeded ``rng``) changes ``box``
-and ``size`` and nothing else.
+and ``size`` (and, through ``box``, ``anchor``) and nothing else; context jitter
+then moves ``box`` only.  With ``image`` the batch also holds the image branch's
+keys (:func:`jepa_model.frames.image_batch`).
 """
 
 from __future__ import annotations

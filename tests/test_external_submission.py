@@ -1,4 +1,4 @@
-"""An installed package adds a submission through the entry-point group, as the README says.
+"""An installed package adds a submission through its entry-point group (docs/submissions.md).
 
 The fixture package is built and installed with pip into a temporary ``--target``
 folder (offline, no build isolation, nothing written to the virtualenv or the

@@ -1,7 +1,7 @@
 """The shipped checkpoints, scored end to end: the model, the composer, the sandbox, the scorers.
 
 Milestone 1 of the plan is synthetic miou ≥ 0.70 with the shipped checkpoint; the whole test
-split is measured by ``python -m benchmark run --model jepa`` (README).  Here a sample of it
+split is measured by ``python -m benchmark run --model jepa`` (docs/jepa.md).  Here a sample of it
 guards against anything that would silently break the checkpoint (features, composer, sizes).
 """
 

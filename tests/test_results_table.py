@@ -109,12 +109,12 @@ def test_report_format_misuse_is_one_line(recorded, tmp_path, args, message):
 
 
 def test_the_docs_example_compares_two_runs_per_family(recorded, capsys):
-    text = (REPO / "docs" / "results.md").read_text()
+    text = (REPO / "docs" / "results-format.md").read_text()
     block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S)
                  if "results.load" in b)
     a, b = recorded["ids"]["shifted"], recorded["ids"]["two-samples"]
     code = (block.replace('"runs/benchmark.db"', repr(str(recorded["db"])))
             .replace("RUN_A", a).replace("RUN_B", b))
-    exec(compile(code, "docs/results.md", "exec"), {})
+    exec(compile(code, "docs/results-format.md", "exec"), {})
     printed = capsys.readouterr().out
     assert "shifted" in printed and "two-samples" in printed and "f0" in printed

@@ -1,4 +1,4 @@
-"""Task JSON v1: valid files round-trip; malformed ones name the file, line and field."""
+"""Task JSON: valid files round-trip; malformed ones name the file, line and field."""
 
 from __future__ import annotations
 

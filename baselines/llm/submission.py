@@ -107,7 +107,6 @@ class Llm(SamplingSubmission):
                  "and reuse it; 0: always ask the model",
         "cache_dir": "where replies are kept (default $XDG_CACHE_HOME/jepa-manim/generations)",
     }
-    deterministic: ClassVar[bool] = False
     concurrent: ClassVar[bool] = True
 
     def __init__(self, **args: str) -> None:

@@ -1,4 +1,4 @@
-"""``python -m benchmark export``: write a suite split as Task JSON v1, or the ``llm``
+"""``python -m benchmark export``: write a suite split as Task JSON, or the ``llm``
 submission's requests for it (``--prompts messages|openai-batch``)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ PROMPT_ARGS = ("model", "n", "temperature", "top_p", "max_new_tokens", "seed", "
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "export", help="write a suite split as Task JSON, or the llm submission's prompts",
-        description="Write the tasks of one suite split, one Task JSON v1 object per line. "
+        description="Write the tasks of one suite split, one Task JSON object per line. "
                     "Generated (unbounded) splits such as synthetic's train need --limit; "
                     "--seed-start picks where in the seed sequence they begin. With "
                     "--prompts, write instead what the llm submission would send for each "

@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     r.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE",
                    help="argument for the model's constructor; repeatable")
     r.add_argument("--suite", metavar="NAME",
-                   help="suite name (e.g. synthetic) or a path to a Task JSON v1 .jsonl file")
+                   help="suite name (e.g. synthetic) or a path to a Task JSON .jsonl file")
     r.add_argument("--split", default=None, metavar="SPLIT", help="suite split (default: test)")
     r.add_argument("--limit", type=int, default=None, metavar="N",
                    help="only the first N tasks of the split")

@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "does not apply or cannot be computed, with the reason). Exit status: 0 "
                     "scored, 1 scored but the code did not render, 2 usage or bad input.")
     p.add_argument("--task", required=True, type=Path, metavar="TASK.json",
-                   help="one Task JSON v1 object (or a .jsonl file with exactly one task)")
+                   help="one Task JSON object (or a .jsonl file with exactly one task)")
     p.add_argument("--code", required=True, type=Path, metavar="FILE.py",
                    help="the Manim CE code to score")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")

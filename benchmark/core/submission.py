@@ -35,9 +35,6 @@ class Submission(ABC):
     name: ClassVar[str] = ""
     #: argument name -> help text, shown by ``python -m benchmark models``
     args_help: ClassVar[dict[str, str]] = {}
-    #: True when ``generate`` depends only on the task and the args (so a cached
-    #: generation may be reused on resume)
-    deterministic: ClassVar[bool] = True
 
     def __init__(self, **args: str) -> None:
         unknown = sorted(set(args) - set(self.args_help))

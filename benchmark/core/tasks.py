@@ -39,7 +39,7 @@ DIFFICULTIES = ("easy", "medium", "hard")
 
 
 class TaskFormatError(ValueError):
-    """A task that does not follow Task JSON v1; the message names where."""
+    """A task that does not follow Task JSON; the message names where."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def _kind(value: str, where: str) -> str:
 
 
 def parse_task(d: Any) -> Task:
-    """Validate one decoded Task JSON v1 object; errors name the field."""
+    """Validate one decoded Task JSON object (v1 or v2); errors name the field."""
     if not isinstance(d, dict):
         raise TaskFormatError(f"expected a JSON object, got {type(d).__name__}")
     tid = _need(d, "id", str, "")
@@ -276,7 +276,7 @@ def parse_task(d: Any) -> Task:
 
 
 def load_tasks(path: Path | str) -> list[Task]:
-    """Read a Task JSON v1 ``.jsonl``; errors read ``FILE:LINE: FIELD: problem``."""
+    """Read a Task JSON ``.jsonl`` (v1 or v2); errors read ``FILE:LINE: FIELD: problem``."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -306,7 +306,7 @@ def load_tasks(path: Path | str) -> list[Task]:
 
 
 def dump_tasks(tasks: Iterable[Task], path: Path | str) -> Path:
-    """Write tasks as Task JSON v1, atomically (a crash leaves the old file intact)."""
+    """Write tasks as Task JSON (v2), atomically (a crash leaves the old file intact)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

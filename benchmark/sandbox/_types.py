@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 class Status(enum.StrEnum):
-    """How running one piece of code ended (a closed set; DESIGN.md section 3)."""
+    """How running one piece of code ended (a closed set; docs/sandbox.md lists it)."""
 
     OK = "ok"
     SYNTAX_ERROR = "syntax_error"

@@ -1,4 +1,4 @@
-"""Scorers: per-task metrics from a task and what the harness measured (DESIGN.md §4).
+"""Scorers: per-task metrics from a task and what the harness measured (docs/metrics.md).
 
 ``score_outcome(task, outcome)`` runs the configured scorers and returns every
 metric of ``METRICS`` (``None`` where one does not apply or cannot be computed;

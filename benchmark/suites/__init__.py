@@ -4,7 +4,7 @@ A suite source is a small object with ``name``, ``version``, ``splits``,
 ``size(split)`` (``None`` when unbounded) and ``load(split, limit, start)``;
 sources register lazily in ``suites`` (a ``"module:attr"`` target), so listing
 suites imports nothing heavy.  Outside packages add sources through the
-``jepa_manim.suites`` entry-point group.  A user's own Task JSON v1 file loads
+``jepa_manim.suites`` entry-point group.  A user's own Task JSON file loads
 as a suite named after the file.
 """
 

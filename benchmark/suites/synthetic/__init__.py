@@ -7,7 +7,7 @@ of the contents — plus the family's fixed style.  ``rebuild_layout`` recompute
 it without rendering; for the shipped test and val splits it matches the
 sandbox-measured reference to float precision, so the ceiling is 1.
 
-``test`` (500 tasks) and ``val`` (200) ship as Task JSON v1 under
+``test`` (500 tasks) and ``val`` (200) ship as Task JSON under
 ``data/v1/``; ``train`` is unbounded (``generate_tasks("train", start, n)``).
 """
 
