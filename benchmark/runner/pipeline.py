@@ -104,7 +104,7 @@ def run_tasks(session: Session, submission: Submission, tasks: list[Task]) -> No
                     gens, error, gen_s = generate(submission, task, plan.samples, seed,
                                                   plain=plain)
                 session.count(generate_s=gen_s)
-            yield lambda task=task, gens=gens, error=error, gen_s=gen_s: score_task(  # type: ignore[misc]
+            yield lambda task=task, gens=gens, error=error, gen_s=gen_s: score_task(
                 session, submission, plan, task, gens, error, gen_s)
 
     done = len(session.store.done_task_ids(session.record.run_id))
