@@ -43,6 +43,7 @@ from benchmark.outcome import MeasuredObject, Outcome, compiles
 from benchmark.render import Measurer
 from benchmark.results import RunRecord, TaskResult, clean_metrics
 from benchmark.runner import lpips_json, new_run_id, scoring_json
+from benchmark.sandbox import Status
 from benchmark.scoring import (
     DEFAULT_SCORERS,
     SCORING_VERSION,
@@ -66,7 +67,7 @@ __all__ = ["MEASURED_STATUSES", "RescoreError", "RescoreStats", "rescore_run"]
 
 #: statuses that trusted measurement decided (the others come from running the code, and
 #: a row with one of them has no objects to measure)
-MEASURED_STATUSES = frozenset({"ok", "empty_scene"})
+MEASURED_STATUSES = frozenset({Status.OK, Status.EMPTY_SCENE})
 _FRAME_SIZE = (854, 480)  # what the runner's Renderer draws
 
 
@@ -103,7 +104,7 @@ class _Job:
 
 @dataclass
 class _Sample:
-    status: str
+    status: str  # a Status, or a stored row's plain value (equal to it)
     error: str
     objects: list[MeasuredObject]
     frame: str | None
@@ -154,7 +155,7 @@ def _rescore_sample(job: _Job, status: str, error: str, snapshot: str | None,
                                                f"{exc.strerror}")) from None
             got = _measurer().measure([payload])
             measured = True
-            status, error = got.status.value, got.error
+            status, error = got.status, got.error
             objects = [MeasuredObject(o.kind, o.content, Box(*(float(v) for v in o.box)),
                                       bool(o.visible), bool(o.verified), o.reason)
                        for o in got.objects]
