@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from benchmark.core.tasks import Box
+from benchmark.sandbox import Status
 
 __all__ = ["MeasuredObject", "Outcome", "compiles"]
 
@@ -46,7 +47,7 @@ class MeasuredObject:
 class Outcome:
     code: str
     compiled: bool
-    status: str  # a benchmark.sandbox.Status value
+    status: Status  # (a stored row's plain value compares equal)
     error: str = ""
     objects: list[MeasuredObject] = field(default_factory=list)
     frame: np.ndarray | None = None  # (h, w, 3) uint8 RGB

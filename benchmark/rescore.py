@@ -40,22 +40,34 @@ from benchmark._progress import progress_bar
 from benchmark._provenance import now_iso
 from benchmark.core.tasks import Box, Task
 from benchmark.outcome import MeasuredObject, Outcome, compiles
-from benchmark.results import RunRecord, TaskResult
+from benchmark.render import Measurer
+from benchmark.results import RunRecord, TaskResult, clean_metrics
+from benchmark.runner import lpips_json, new_run_id, scoring_json
+from benchmark.sandbox import Status
 from benchmark.scoring import (
     DEFAULT_SCORERS,
     SCORING_VERSION,
     ScoringConfig,
     score_outcome,
+    scorers,
     scoring_version,
 )
 from benchmark.scoring.aggregate import combine_samples
-from benchmark.store import CachedRender, Store, StoreError, measured_objects
+from benchmark.store import (
+    Artifacts,
+    CachedRender,
+    Store,
+    StoreError,
+    measured_objects,
+    render_salt,
+)
+from benchmark.suites import SuiteError, load_suite
 
 __all__ = ["MEASURED_STATUSES", "RescoreError", "RescoreStats", "rescore_run"]
 
 #: statuses that trusted measurement decided (the others come from running the code, and
 #: a row with one of them has no objects to measure)
-MEASURED_STATUSES = frozenset({"ok", "empty_scene"})
+MEASURED_STATUSES = frozenset({Status.OK, Status.EMPTY_SCENE})
 _FRAME_SIZE = (854, 480)  # what the runner's Renderer draws
 
 
@@ -92,7 +104,7 @@ class _Job:
 
 @dataclass
 class _Sample:
-    status: str
+    status: str  # a Status, or a stored row's plain value (equal to it)
     error: str
     objects: list[MeasuredObject]
     frame: str | None
@@ -106,8 +118,6 @@ _MEASURER: Any = None
 def _measurer() -> Any:
     global _MEASURER
     if _MEASURER is None:
-        from benchmark.render import Measurer
-
         _MEASURER = Measurer(*_FRAME_SIZE)
     return _MEASURER
 
@@ -120,8 +130,6 @@ def _rescore_sample(job: _Job, status: str, error: str, snapshot: str | None,
                     frame: str | None, code_path: str | None,
                     reference: np.ndarray | None) -> _Sample:
     """Measure (or take the cache's measurement of) one program's snapshot and score it."""
-    from benchmark.store import Artifacts
-
     arts = Artifacts(job.root)
     code = ""
     if code_path is not None:
@@ -147,7 +155,7 @@ def _rescore_sample(job: _Job, status: str, error: str, snapshot: str | None,
                                                f"{exc.strerror}")) from None
             got = _measurer().measure([payload])
             measured = True
-            status, error = got.status.value, got.error
+            status, error = got.status, got.error
             objects = [MeasuredObject(o.kind, o.content, Box(*(float(v) for v in o.box)),
                                       bool(o.visible), bool(o.verified), o.reason)
                        for o in got.objects]
@@ -174,9 +182,6 @@ def _read_frame(job: _Job, arts: Any, rel: str) -> np.ndarray:
 
 def _rescore_row(job: _Job) -> tuple[TaskResult, int]:
     """The row rescored, and how many snapshots were measured again."""
-    from benchmark.results import clean_metrics
-    from benchmark.store import Artifacts
-
     row = job.row
     reference = None
     if row.reference_frame is not None:
@@ -217,8 +222,6 @@ def _rescore_row(job: _Job) -> tuple[TaskResult, int]:
 # -- the run ----------------------------------------------------------------------------------
 
 def _tasks(record: RunRecord) -> dict[str, Task]:
-    from benchmark.suites import SuiteError, load_suite
-
     source = record.suite_source or record.suite
     try:
         suite = load_suite(source, record.split, limit=record.limit)
@@ -234,9 +237,6 @@ def _tasks(record: RunRecord) -> dict[str, Task]:
 
 def _config(record: RunRecord, lpips_weights: Path | None) -> ScoringConfig:
     """The run's scoring setup, with the LPIPS weights it was scored with (or none)."""
-    from benchmark.runner import lpips_json
-    from benchmark.scoring import scorers
-
     names = tuple(record.scoring.get("scorers") or DEFAULT_SCORERS)
     for name in names:
         if name not in scorers:
@@ -257,8 +257,6 @@ def _config(record: RunRecord, lpips_weights: Path | None) -> ScoringConfig:
 
 def _current_measurements(store: Store, rows: list[TaskResult]) -> dict[str, list[dict]]:
     """Snapshot path -> objects, from render-cache entries measured as they would be now."""
-    from benchmark.store import render_salt
-
     class _Size:  # what render_salt reads of a renderer
         size = _FRAME_SIZE
         sandbox_mode = ""
@@ -337,7 +335,6 @@ def rescore_run(store: Store, run_id: str, *, as_new_run: bool = False,
     stats.n = len(new_rows)
     stats.changed = sum(not _same(a, b) for a, b in zip(rows, new_rows, strict=True))
     stats.wall_s = time.perf_counter() - t0
-    from benchmark.runner import new_run_id, scoring_json
 
     scoring = {**scoring_json(config), "lpips": record.scoring.get("lpips", config.lpips),
                "lpips_weights": record.scoring.get("lpips_weights"),

@@ -36,6 +36,7 @@ from typing import ClassVar
 
 from benchmark.core.submission import Generation, Submission
 from benchmark.core.tasks import Task
+from benchmark.sandbox import Status
 
 __all__ = ["Feedback", "ModelUnavailable", "SamplingPlan", "SamplingSubmission",
            "sampling_plan"]
@@ -49,13 +50,13 @@ class ModelUnavailable(RuntimeError):
 class Feedback:
     """What the sandbox said about one attempt: what a repair round shows the model.
 
-    ``status`` is the sandbox status (``benchmark.sandbox.Status``); ``error`` its
+    ``status`` is the sandbox status; ``error`` its
     one-line reason (for ``ok`` with nothing visible, a sentence saying so);
     ``stderr_tail`` the end of the scene's stderr; ``round`` the round that wrote
     the attempt (0: the first).
     """
 
-    status: str
+    status: Status
     error: str
     stderr_tail: str
     round: int

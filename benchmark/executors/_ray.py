@@ -30,10 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.executors import ExecutorError
+from benchmark.executors._errors import ExecutorError
 from benchmark.measure import SemanticObject
 from benchmark.render import Renderer, RenderReport
 from benchmark.sandbox import SandboxConfig, Status
+from benchmark.store import render_salt
 
 __all__ = ["RayRenderer", "connect"]
 
@@ -81,7 +82,7 @@ class _NodeInfo:
 class _Shipped:
     """One render as it travels back to the driver (the frame as a PNG)."""
 
-    status: str
+    status: Status
     error: str
     objects: list[SemanticObject]
     png: bytes | None
@@ -95,18 +96,14 @@ class _Shipped:
 
 
 def _node_info(config: SandboxConfig, size: tuple[int, int]) -> _NodeInfo:
-    from benchmark.store import render_salt
-
     renderer = _node_renderer(config, size)
-    return _NodeInfo(_node_name(), renderer.sandbox_mode, renderer.pool.fallback_reason,
+    return _NodeInfo(_node_name(), renderer.sandbox_mode, renderer.fallback_reason,
                      render_salt(renderer, config.namespace))
 
 
 def _render_on_node(config: SandboxConfig, size: tuple[int, int], code: str) -> _Shipped:
     """Render ``code`` on this node (a Ray task body)."""
     from PIL import Image
-
-    from benchmark.store import render_salt
 
     renderer = _node_renderer(config, size)
     report = renderer.render(code)
@@ -116,7 +113,7 @@ def _render_on_node(config: SandboxConfig, size: tuple[int, int], code: str) -> 
         rgb = np.ascontiguousarray(report.frame[..., :3], dtype=np.uint8)
         Image.fromarray(rgb, mode="RGB").save(buf, format="PNG", compress_level=1)
         png = buf.getvalue()
-    return _Shipped(report.status.value, report.error, report.objects, png, report.keyframes,
+    return _Shipped(report.status, report.error, report.objects, png, report.keyframes,
                     report.sandbox, report.stderr_tail, _node_name(),
                     render_salt(renderer, config.namespace), dict(report.timings),
                     report.snapshots[-1] if report.snapshots else None)
@@ -176,27 +173,8 @@ def _unreachable(address: str, timeout_s: float = 5.0) -> str | None:
     return None
 
 
-class _ClusterPool:
-    """The runner's view of the cluster's sandboxes: their mode, and a way to stop them."""
-
-    def __init__(self, renderer: RayRenderer) -> None:
-        self._renderer = renderer
-
-    @property
-    def mode(self) -> str:
-        return self._renderer.sandbox_mode
-
-    @property
-    def fallback_reason(self) -> str | None:
-        return self._renderer.fallback_reason
-
-    def abort(self) -> None:
-        """Cancel every render in flight (Ctrl-C); their callers see ``crashed``."""
-        self._renderer.cancel_all()
-
-
 class RayRenderer:
-    """``Renderer``'s interface over a Ray cluster; thread-safe, ``jobs`` at a time.
+    """The ``RenderBackend`` over a Ray cluster; thread-safe, ``jobs`` at a time.
 
     ``connect`` must have been called.  ``jobs`` only bounds what the runner
     keeps in flight; Ray runs one render per CPU on whichever node is free.
@@ -216,7 +194,6 @@ class RayRenderer:
         self._inflight: set[Any] = set()
         self._lock = threading.Lock()
         self._cancelled = False
-        self.pool = _ClusterPool(self)
         try:
             info: _NodeInfo = ray.get(self._info.remote(self.config, self.size))
         except ray.exceptions.RayTaskError as exc:
@@ -259,7 +236,8 @@ class RayRenderer:
                 "jepa-manim, manim and sandbox mode")
         return _report(shipped)
 
-    def cancel_all(self) -> None:
+    def abort(self) -> None:
+        """Cancel every render in flight (Ctrl-C); their callers see ``crashed``."""
         import ray
 
         with self._lock:
@@ -290,7 +268,7 @@ def _report(shipped: _Shipped) -> RenderReport:
         with Image.open(io.BytesIO(shipped.png)) as im:
             frame = np.asarray(im.convert("RGB"), dtype=np.uint8)
     timings = dict(shipped.timings)
-    return RenderReport(status=Status(shipped.status), error=shipped.error,
+    return RenderReport(status=shipped.status, error=shipped.error,
                         objects=shipped.objects, frame=frame, keyframes=shipped.keyframes,
                         sandbox=shipped.sandbox, stderr_tail=shipped.stderr_tail,
                         timings=timings,

@@ -22,14 +22,16 @@ import numpy as np
 from benchmark._provenance import now_iso
 from benchmark.core.tasks import Box
 from benchmark.outcome import MeasuredObject
-from benchmark.render import Renderer, RenderReport
+from benchmark.render import RenderBackend, RenderReport
+from benchmark.sandbox import Status
+from benchmark.sandbox.runtime.wire import SNAPSHOT_VERSION
 from benchmark.store._db import CachedRender, Store
 
 __all__ = ["MEASURE_VERSION", "UNCACHED_STATUSES", "RenderCache", "RenderLookup",
            "measured_objects", "render_salt"]
 
 MEASURE_VERSION = 2  # 2: objects are verified (kind and content proven by geometry)
-UNCACHED_STATUSES = frozenset({"timeout", "memory_exceeded", "crashed"})
+UNCACHED_STATUSES = frozenset({Status.TIMEOUT, Status.MEMORY_EXCEEDED, Status.CRASHED})
 
 
 def _version(dist: str) -> str:
@@ -39,10 +41,8 @@ def _version(dist: str) -> str:
         return "none"
 
 
-def render_salt(renderer: Renderer, namespace: str) -> str:
+def render_salt(renderer: RenderBackend, namespace: str) -> str:
     """Everything besides the code that a render of it depends on."""
-    from benchmark.sandbox.runtime.wire import SNAPSHOT_VERSION
-
     w, h = renderer.size
     return (f"measure-v{MEASURE_VERSION}|snapshot-v{SNAPSHOT_VERSION}"
             f"|manim-{_version('manim')}|jepa-manim-{_version('jepa-manim')}|{w}x{h}"
@@ -57,6 +57,11 @@ class RenderLookup:
     objects: list[MeasuredObject]
     frame: np.ndarray | None  # (h, w, 3) uint8 RGB
     cached: bool
+
+    @property
+    def status(self) -> Status:
+        """The render's status (the store keeps its value)."""
+        return Status(self.entry.status)
 
 
 class RenderCache:
@@ -97,7 +102,7 @@ class RenderCache:
                     "visible_px": int(o.visible_px), "verified": bool(o.verified),
                     "reason": o.reason} for o in report.objects]
         entry = CachedRender(
-            key=self.key(code, salt), salt=salt, status=report.status.value,
+            key=self.key(code, salt), salt=salt, status=report.status,
             error=report.error, objects=objects, frame=frame, snapshot=snapshot,
             keyframes=report.keyframes, sandbox_mode=report.sandbox,
             stderr_tail=report.stderr_tail[-4000:],

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from benchmark.core.tasks import Box, Layout, PlacedObject, Task, dump_tasks
+from benchmark.render import Renderer, RenderReport
+from benchmark.sandbox import Limits, SandboxConfig, Status
 from benchmark.suites.synthetic._sizes import SIZES_PATH, SizeTable, dump_sizes, measure_keys
 from benchmark.suites.synthetic.generate import (
     DATA_DIR,
@@ -71,9 +73,6 @@ def deviation(a: Layout, b: Layout) -> float:
 
 def measured_layout(task: Task, report: object) -> Layout:
     """Map a render's objects back to the task's ids (same order), checking each."""
-    from benchmark.render import RenderReport
-    from benchmark.sandbox import Status
-
     assert isinstance(report, RenderReport)
     where = f"{task.id}"
     if report.status is not Status.OK:
@@ -98,8 +97,6 @@ def measured_layout(task: Task, report: object) -> Layout:
 
 def _render_split(split: str, n: int, table: SizeTable, renderer: object,
                   log: Callable[[str], None]) -> tuple[list[Task], float]:
-    from benchmark.render import Renderer
-
     assert isinstance(renderer, Renderer)
     tasks = generate_split(split, table)
     assert len(tasks) == n
@@ -129,9 +126,6 @@ def _render_split(split: str, n: int, table: SizeTable, renderer: object,
 def build(jobs: int = 2, data_dir: Path = DATA_DIR, sizes_path: Path = SIZES_PATH,
           log: Callable[[str], None] = print) -> BuildReport:
     """Measure sizes, then render and write the test and val splits."""
-    from benchmark.render import Renderer
-    from benchmark.sandbox import Limits, SandboxConfig
-
     report = BuildReport()
     config = SandboxConfig(limits=Limits(timeout_s=600.0, cpu_s=600),
                            namespace="suite-synthetic")
