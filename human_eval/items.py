@@ -19,11 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import sqlalchemy as sa
 
 from benchmark.results import RunRecord, TaskResult
 from benchmark.store import Store, StoreError
-from benchmark.store import _schema as S
 from human_eval.storage import Item, RatingStore
 
 __all__ = ["ItemSet", "ItemsError", "build_items", "item_id"]
@@ -114,9 +112,7 @@ def _source_snapshot(store: Store, task: str, results: list[TaskResult]) -> str 
     """The task's reference Snapshot (from the render cache), else any run's of that task."""
     ref = next((r.reference_frame for r in results if r.reference_frame), None)
     if ref is not None:
-        with store.engine.connect() as conn:
-            snap = conn.execute(sa.select(S.renders.c.snapshot).where(
-                S.renders.c.frame == ref, S.renders.c.snapshot.is_not(None)).limit(1)).scalar()
+        snap = store.frame_snapshot(ref)
         if snap is not None and store.artifacts.path(snap).is_file():
             return str(snap)
     for r in sorted(results, key=lambda r: r.run_id):
