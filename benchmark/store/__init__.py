@@ -19,6 +19,7 @@ by ``run_id_fk()``) is created by ``Store.extend``, and read and written through
 
 from benchmark.store._artifacts import Artifacts, task_slug
 from benchmark.store._db import DEFAULT_DB, CachedRender, Store, StoreError
+from benchmark.store._extension import StoreExtension
 from benchmark.store._renders import (
     MEASURE_VERSION,
     UNCACHED_STATUSES,
@@ -27,7 +28,6 @@ from benchmark.store._renders import (
     measured_objects,
     render_salt,
 )
-from benchmark.store._extension import StoreExtension
 from benchmark.store._schema import SCHEMA_VERSION, JSONText, run_id_fk
 
 __all__ = ["DEFAULT_DB", "MEASURE_VERSION", "SCHEMA_VERSION", "UNCACHED_STATUSES", "Artifacts",
