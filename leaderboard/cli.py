@@ -10,9 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.cli import dispatch
-from benchmark.commands._summary import db_args, open_store
-from leaderboard.collect import LeaderboardError
+from benchmark.cliargs import command_parser, db_args, open_store, run_main
+from leaderboard.bench import run_bench
+from leaderboard.collect import LeaderboardError, collect
+from leaderboard.render import BuildOptions, build_site
 
 __all__ = ["build_parser", "main"]
 
@@ -20,11 +21,10 @@ DEFAULT_OUT = "site"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser, sub = command_parser(
         prog="python -m leaderboard",
         description="Static leaderboard for jepa-manim: reads the results database and "
                     "writes a site that works from file:// or any static host.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     b = sub.add_parser(
         "build", help="write the leaderboard site from the results database",
         description="Write a static site: the milestones table (M1 synthetic miou >= 0.70; "
@@ -70,8 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from leaderboard.collect import collect
-    from leaderboard.render import BuildOptions, build_site
 
     if args.bootstrap < 0:
         raise LeaderboardError("--bootstrap must be >= 0")
@@ -88,7 +86,6 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from leaderboard.bench import run_bench
 
     if args.results < 1:
         raise LeaderboardError("--results must be at least 1")
@@ -96,4 +93,4 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return dispatch(build_parser().parse_args(argv), (LeaderboardError,))
+    return run_main(build_parser, argv, (LeaderboardError,))

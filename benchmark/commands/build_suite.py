@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from benchmark.cli import CliError, print_json
+from benchmark.cliargs import CliError, print_json
 
 BUILDABLE = ("synthetic",)
 

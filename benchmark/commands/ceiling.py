@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmark.cli import CliError, print_json
+from benchmark.cliargs import CliError, print_json
 
 __all__ = ["add_parser", "run"]
 

@@ -6,8 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from benchmark.cli import CliError, print_json
-from benchmark.commands._summary import db_args, open_store
+from benchmark.cliargs import CliError, db_args, open_store, print_json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

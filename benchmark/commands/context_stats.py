@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from benchmark.cli import CliError, print_json
+from benchmark.cliargs import CliError, print_json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmark.cli import CliError
+from benchmark.cliargs import CliError
 
 PROMPT_FORMATS = ("messages", "openai-batch")
 #: the llm submission's arguments that decide what a request says

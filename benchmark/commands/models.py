@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from benchmark.cli import print_json
+from benchmark.cliargs import print_json
 
 __all__ = ["ModelInfo", "add_parser", "describe", "list_models", "run"]
 

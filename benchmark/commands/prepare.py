@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from benchmark.cli import CliError, print_json
+from benchmark.cliargs import CliError, print_json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

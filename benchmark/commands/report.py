@@ -7,14 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.cli import CliError, print_json
-from benchmark.commands._summary import (
-    db_args,
-    load_summary,
-    open_store,
-    print_summary,
-    summary_json,
-)
+from benchmark.cliargs import CliError, db_args, open_store, print_json
+from benchmark.summary import load_summary, print_summary, summary_json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.cli import CliError, print_json
-from benchmark.commands._summary import db_args, open_store
+from benchmark.cliargs import CliError, db_args, open_store, print_json
 from benchmark.core.paths import DEFAULT_DB
 
 

@@ -6,13 +6,11 @@ scoring) happen inside the functions that need them.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmark.cli import CliError
+from benchmark.cliargs import CliError
 from benchmark.core.paths import DEFAULT_DB
 
 if TYPE_CHECKING:
@@ -20,33 +18,9 @@ if TYPE_CHECKING:
     from benchmark.scoring import Summary
     from benchmark.store import Store
 
-__all__ = ["RunSummary", "db_args", "load_summary", "open_store", "print_summary",
-           "sampling_summary", "summary_json"]
+__all__ = ["RunSummary", "load_summary", "print_summary", "sampling_summary", "summary_json"]
 
 FAMILY_METRICS = ("miou", "rel_acc", "adherence@0.5", "rendered")
-
-
-def db_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=DEFAULT_DB, metavar="URL",
-                   help=f"results database: a SQLite file path or any SQLAlchemy URL, e.g. "
-                        f"postgresql://host/db (default: {DEFAULT_DB})")
-    p.add_argument("--artifacts", type=Path, default=None, metavar="DIR",
-                   help="where code, frames and snapshots go (default: the SQLite file's "
-                        "folder, or runs/ for other databases)")
-
-
-def open_store(args: argparse.Namespace, must_exist: bool = False) -> Store:
-    from benchmark.store import Store, StoreError
-
-    db = str(args.db)
-    path = db[len("sqlite:///"):] if db.startswith("sqlite:///") else db
-    if must_exist and "://" not in path and not Path(path).is_file():
-        raise CliError(f"{db}: no such database (run `python -m benchmark run` first, or "
-                       "pass --db)")
-    try:
-        return Store(db, args.artifacts)
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
 
 
 @dataclass
