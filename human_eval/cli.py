@@ -20,6 +20,7 @@ from human_eval.items import ItemsError, ItemSet, build_items
 from human_eval.report import compute_report, print_report, summary_rows
 from human_eval.session import RatingSession, SessionConfig, SessionError, load_access_codes
 from human_eval.storage import RatingStore
+from leaderboard.milestones import GOOD_RATING
 
 __all__ = ["CliError", "build_parser", "main"]
 
@@ -77,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "report", help="statistics of the ratings; writes the leaderboard's M3 numbers",
         description="Per submission (run): mean rating and share of scenes rated good "
-                    "(item mean >= 4; a task that did not render counts as not good) with 95%% "
+                    f"(item mean >= {GOOD_RATING:g}; a task that did not render counts as not "
+                    "good) with 95%% "
                     "bootstrap intervals over items, the rating histogram and Krippendorff's "
                     "alpha (ordinal); per rater: count, mean, attention-check pass rate "
                     "(flagged below --min-check-pass); alpha over all items. The per-run "

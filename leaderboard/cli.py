@@ -13,6 +13,7 @@ from pathlib import Path
 from benchmark.cliargs import command_parser, db_args, open_store, run_main
 from leaderboard.bench import run_bench
 from leaderboard.collect import LeaderboardError, collect
+from leaderboard.milestones import ADHERENCE, COMPILED, M1_MIOU, M3_GOOD_RATE, SPEED_BUDGET_S
 from leaderboard.render import BuildOptions, build_site
 
 __all__ = ["build_parser", "main"]
@@ -27,11 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "writes a site that works from file:// or any static host.")
     b = sub.add_parser(
         "build", help="write the leaderboard site from the results database",
-        description="Write a static site: the milestones table (M1 synthetic miou >= 0.70; "
-                    "M2 3b1b test (with context; test-scratch beside it) compiled >= 0.80 with "
-                    "adherence@0.5 >= 0.70; M3 human "
-                    "good-rate >= 0.60; the short-term criteria; inference time per scene "
-                    "against the 5 s budget), each with its 95% interval and a pass / fail "
+        description=f"Write a static site: the milestones table (M1 synthetic miou >= "
+                    f"{M1_MIOU:.2f}; M2 3b1b test (with context; test-scratch beside it) "
+                    f"compiled >= {COMPILED:.2f} with adherence@0.5 >= {ADHERENCE:.2f}; M3 human "
+                    f"good-rate >= {M3_GOOD_RATE:.2f}; the short-term criteria; inference time "
+                    f"per scene against the {SPEED_BUDGET_S:g} s budget), each with its 95% "
+                    "interval and a pass / fail "
                     "/ tie / not measured verdict; per suite and split every metric with "
                     "confidence intervals, family and difficulty breakdowns, statuses and "
                     "plots; one page per run with its metadata and tasks; and a visual diff "

@@ -17,7 +17,7 @@ by ``run_id_fk()``) is created by ``Store.extend``, and read and written through
 (``human_eval.schema``, schema version 2).
 """
 
-from benchmark.store._artifacts import Artifacts, task_slug
+from benchmark.store._artifacts import Artifacts, atomic_write, task_slug
 from benchmark.store._db import DEFAULT_DB, CachedRender, Store, StoreError
 from benchmark.store._extension import StoreExtension
 from benchmark.store._renders import (
@@ -32,4 +32,4 @@ from benchmark.store._schema import SCHEMA_VERSION, JSONText, run_id_fk
 
 __all__ = ["DEFAULT_DB", "MEASURE_VERSION", "SCHEMA_VERSION", "UNCACHED_STATUSES", "Artifacts",
            "CachedRender", "JSONText", "RenderCache", "RenderLookup", "Store", "StoreError",
-           "StoreExtension", "measured_objects", "render_salt", "run_id_fk", "task_slug"]
+           "StoreExtension", "atomic_write", "measured_objects", "render_salt", "run_id_fk", "task_slug"]
