@@ -9,8 +9,6 @@ and dispatches.  A ``CliError`` (or an exception type a command line names) is
 one ``error: …`` line on stderr and exit status ``EXIT_USAGE`` (2); Ctrl-C is
 ``interrupted`` and ``EXIT_INTERRUPTED`` (130).
 
-Command modules import this at parse time, so the database is imported only
-when ``open_store`` runs.
 """
 
 from __future__ import annotations
@@ -21,12 +19,9 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 from benchmark.core.paths import DEFAULT_DB
-
-if TYPE_CHECKING:
-    from benchmark.store import Store
+from benchmark.store import Store, StoreError
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "CliError",
            "add_commands", "command_parser", "db_args", "dispatch", "open_store", "print_error",
@@ -97,9 +92,6 @@ def db_args(p: argparse.ArgumentParser) -> None:
 def open_store(args: argparse.Namespace, must_exist: bool = False) -> Store:
     """The ``Store`` of ``--db`` / ``--artifacts``; ``must_exist``: a missing SQLite file is a
     ``CliError`` rather than a new database."""
-    # Imported here: SQLAlchemy costs a third of a second, and every parser imports this module.
-    from benchmark.store import Store, StoreError
-
     db = str(args.db)
     path = db[len("sqlite:///"):] if db.startswith("sqlite:///") else db
     if must_exist and "://" not in path and not Path(path).is_file():

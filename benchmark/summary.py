@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from benchmark.cliargs import CliError
 from benchmark.core.paths import DEFAULT_DB
+from benchmark.scoring import HEADLINE, SCORING_VERSION, ScoredRow, scoring_version, summarize
+from benchmark.scoring.aggregate import PASS_METRICS, pass_key, pass_ks
+from benchmark.store import StoreError
 
 if TYPE_CHECKING:
     from benchmark.results import RunRecord, TaskResult
@@ -31,8 +34,6 @@ class RunSummary:
 
 
 def load_summary(store: Store, run_id: str) -> RunSummary:
-    from benchmark.scoring import ScoredRow, summarize
-    from benchmark.store import StoreError
 
     try:
         record = store.get_run(run_id)
@@ -46,7 +47,6 @@ def load_summary(store: Store, run_id: str) -> RunSummary:
 def sampling_summary(rs: RunSummary) -> dict[str, Any] | None:
     """For a run with several samples or repair rounds per task (``benchmark.sampling``):
     pass@k of compiled/rendered, what repair achieved and the samples' statuses."""
-    from benchmark.scoring.aggregate import PASS_METRICS, pass_key, pass_ks
 
     rows = [r.generation["sampling"] for r in rs.results
             if isinstance(r.generation.get("sampling"), dict)]
@@ -84,7 +84,6 @@ def _hint_db(store: Store) -> str:
 
 def summary_json(rs: RunSummary, store: Store, detail: bool = False) -> dict[str, Any]:
     """``{"run_id", "model", "suite", "split", "n", "metrics", "ci", "statuses", …}``."""
-    from benchmark.scoring import scoring_version
 
     rec, s = rs.record, rs.summary
     out: dict[str, Any] = {
@@ -132,7 +131,6 @@ def _origin_line(origin: dict[str, Any] | None) -> str:
 
 
 def print_summary(rs: RunSummary, store: Store) -> None:
-    from benchmark.scoring import HEADLINE, SCORING_VERSION, scoring_version
 
     rec, s = rs.record, rs.summary
     out = sys.stdout

@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from benchmark.results import RunRecord, TaskResult
+from benchmark.snapshot import SnapshotError, decode_snapshot
 from benchmark.store import Store, StoreError
+from benchmark.suites import SuiteError, load_suite
+from human_eval.checks import draw, push_objects
 from human_eval.storage import Item, RatingStore
 
 __all__ = ["ItemSet", "ItemsError", "build_items", "item_id"]
@@ -60,7 +63,6 @@ class ItemSet:
 
 
 def _prompts(record: RunRecord, cache: dict[tuple, dict[str, str]]) -> dict[str, str]:
-    from benchmark.suites import SuiteError, load_suite
 
     source = record.suite_source or record.suite
     key = (source, record.split, record.limit)
@@ -130,8 +132,6 @@ def _frame_size(store: Store, rel: str) -> tuple[int, int]:
 
 def _bad_check(store: Store, known: dict[str, Item], task: str, prompt: str, snapshot: str,
                how: str, size: tuple[int, int], reference: str | None) -> Item | None:
-    from benchmark.snapshot import SnapshotError, decode_snapshot
-    from human_eval.checks import draw, push_objects
 
     iid = item_id("check_bad", task, snapshot, how)
     old = known.get(iid)

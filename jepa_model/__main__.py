@@ -22,6 +22,7 @@ from pathlib import Path
 from benchmark.cliargs import CliError, command_parser, run_main
 from benchmark.core.submission import SubmissionError
 from jepa_model.config import Config, ConfigError, load_config
+from jepa_model.submission import DEFAULT_CHECKPOINT
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -161,7 +162,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from jepa_model.bench import bench
-    from jepa_model.submission import DEFAULT_CHECKPOINT
 
     if args.tasks < 1 or args.threads < 1:
         raise CliError("--tasks and --threads must be at least 1")

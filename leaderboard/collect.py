@@ -34,6 +34,7 @@ from benchmark.scoring import (
     summarize,
 )
 from benchmark.store import Store, StoreError, task_slug
+from benchmark.suites import SuiteError, load_suite
 from human_eval.schema import read_summaries
 from leaderboard.milestones import HUMAN, MILESTONES, RUNS, TIMING, Evidence
 
@@ -378,7 +379,6 @@ def load_run_tasks(record: RunRecord, cache: dict[tuple[str, str, int | None], _
 
 
 def _load_suite(source: str, split: str, limit: int | None) -> _Loaded:
-    from benchmark.suites import SuiteError, load_suite
 
     try:
         suite = load_suite(source, split, limit=limit)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from benchmark.cliargs import CliError, print_json
+from benchmark.suites import SuiteError, list_suites
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -19,7 +20,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.suites import SuiteError, list_suites
 
     try:
         rows = list_suites()

@@ -32,4 +32,5 @@ from benchmark.store._schema import SCHEMA_VERSION, JSONText, run_id_fk
 
 __all__ = ["DEFAULT_DB", "MEASURE_VERSION", "SCHEMA_VERSION", "UNCACHED_STATUSES", "Artifacts",
            "CachedRender", "JSONText", "RenderCache", "RenderLookup", "Store", "StoreError",
-           "StoreExtension", "atomic_write", "measured_objects", "render_salt", "run_id_fk", "task_slug"]
+           "StoreExtension", "atomic_write", "measured_objects", "render_salt", "run_id_fk",
+           "task_slug"]
