@@ -86,7 +86,8 @@ def _prompt_html(view: View | None) -> str:
 
 
 class _Screens:
-    """The UI callbacks: each returns the values of ``_Page.outputs``."""
+    """The UI callbacks: each returns the values of ``_Page.outputs``.  (Gradio names an
+    event after its function, so no callback may share a name with an API endpoint.)"""
 
     def __init__(self, session: RatingSession, artifacts: Artifacts) -> None:
         self.session = session
@@ -118,13 +119,13 @@ class _Screens:
         return (state, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(),
                 gr.skip(), f"⚠ {message}")
 
-    def start(self, cred: str) -> tuple[Any, ...]:
+    def ui_start(self, cred: str) -> tuple[Any, ...]:
         try:
             return self.screen(cred.strip(), self.session.view(cred))
         except SessionError as exc:
             return self.failed(None, str(exc))
 
-    def action(self, state: dict | None, action: str, value: int = 0) -> tuple[Any, ...]:
+    def ui_action(self, state: dict | None, action: str, value: int = 0) -> tuple[Any, ...]:
         if not state:
             return self.failed(None, "log in first")
         cred, item = state["cred"], state["item"]
@@ -192,12 +193,12 @@ def _layout(session: RatingSession, title: str) -> _Page:
 def _wire(page: _Page, screens: _Screens) -> None:
     ui = {"outputs": page.outputs, "api_visibility": "private", "trigger_mode": "once",
           "show_progress": "hidden"}
-    page.start.click(screens.start, [page.cred_box], **ui)
-    page.cred_box.submit(screens.start, [page.cred_box], **ui)
+    page.start.click(screens.ui_start, [page.cred_box], **ui)
+    page.cred_box.submit(screens.ui_start, [page.cred_box], **ui)
     for v, b in enumerate(page.buttons, 1):
-        b.click(lambda s, v=v: screens.action(s, "rate", v), [page.state], **ui)
-    page.skip.click(lambda s: screens.action(s, "skip"), [page.state], **ui)
-    page.undo.click(lambda s: screens.action(s, "undo"), [page.state], **ui)
+        b.click(lambda s, v=v: screens.ui_action(s, "rate", v), [page.state], **ui)
+    page.skip.click(lambda s: screens.ui_action(s, "skip"), [page.state], **ui)
+    page.undo.click(lambda s: screens.ui_action(s, "undo"), [page.state], **ui)
 
 
 def _add_api(session: RatingSession) -> None:
