@@ -16,14 +16,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from benchmark._provenance import now_iso
 from benchmark.core.tasks import Box
 from benchmark.outcome import MeasuredObject
-from benchmark.render import Renderer, RenderReport
 from benchmark.store._db import CachedRender, Store
+
+if TYPE_CHECKING:  # annotations only: reading a database never imports the sandbox
+    from benchmark.render import Renderer, RenderReport
 
 __all__ = ["MEASURE_VERSION", "UNCACHED_STATUSES", "RenderCache", "RenderLookup",
            "measured_objects", "render_salt"]
