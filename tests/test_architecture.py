@@ -50,6 +50,9 @@ DEFERRED: dict[tuple[str, str], str] = {
     ("benchmark.results", "benchmark.store"): "not heavy: an import cycle (the store's rows "
                                               "are benchmark.results records)",
     ("human_eval.cli", "human_eval.app"): "gradio: only `serve` needs it",
+    ("benchmark.store._renders", "benchmark.sandbox"): "reading a database (benchmark.results, "
+                                                       "the leaderboard) never imports the "
+                                                       "sandbox package",
 }
 
 

@@ -44,6 +44,7 @@ def _version(dist: str) -> str:
 
 def render_salt(renderer: Renderer, namespace: str) -> str:
     """Everything besides the code that a render of it depends on."""
+    # Here, not at the top: reading a database must not import the sandbox package.
     from benchmark.sandbox.runtime.wire import SNAPSHOT_VERSION
 
     w, h = renderer.size
