@@ -1,4 +1,5 @@
-"""Command line: ``python -m leaderboard build`` (the site) and ``bench`` (its speed).
+"""Command line: ``python -m leaderboard build`` (the site), ``results`` (docs/results.md)
+and ``bench`` (the build's speed).
 
 A ``LeaderboardError`` anywhere becomes one ``error: …`` line on stderr and
 exit status 2, as in ``python -m benchmark``.
@@ -15,10 +16,12 @@ from leaderboard.bench import run_bench
 from leaderboard.collect import LeaderboardError, collect
 from leaderboard.milestones import ADHERENCE, COMPILED, M1_MIOU, M3_GOOD_RATE, SPEED_BUDGET_S
 from leaderboard.render import BuildOptions, build_site
+from leaderboard.results_page import PAGE_METRICS, write_results
 
 __all__ = ["build_parser", "main"]
 
 DEFAULT_OUT = "site"
+DEFAULT_RESULTS = "docs/results.md"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="bootstrap resamples per interval (default 1000)")
     b.set_defaults(_run=_build)
+    _results_parser(sub)
     p = sub.add_parser(
         "bench", help="time a build from a generated database of N results",
         description="Write a database of N results (runs of the synthetic test split's 500 "
@@ -69,6 +73,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-tasks", action="store_true", help="time a build with every task page")
     p.set_defaults(_run=_bench)
     return parser
+
+
+def _results_parser(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser(
+        "results", help=f"write the measured numbers as markdown ({DEFAULT_RESULTS})",
+        description="Write a markdown page of the measured numbers, from the same runs and "
+                    "verdicts as `build`: per suite and split, each submission's latest "
+                    f"complete run with {', '.join(PAGE_METRICS)} (mean and 95%% interval), "
+                    "the number of tasks, the run id and the scoring version; then the "
+                    "milestones M1, M2 and M3 with every submission's pass / fail / tie / not "
+                    "measured verdict. The page has no timestamp: the same database gives the "
+                    "same page.")
+    db_args(r)
+    r.add_argument("--out", type=Path, default=Path(DEFAULT_RESULTS), metavar="FILE",
+                   help=f"the markdown file, replaced (default: {DEFAULT_RESULTS})")
+    r.add_argument("--runs", nargs="+", default=None, metavar="RUN_ID",
+                   help="these runs (ids or unique prefixes; at most one per submission x "
+                        "suite x split) instead of the latest complete ones")
+    r.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples per interval (default 1000)")
+    r.set_defaults(_run=_results)
+
+
+def _results(args: argparse.Namespace) -> int:
+    if args.bootstrap < 0:
+        raise LeaderboardError("--bootstrap must be >= 0")
+    if args.out.is_dir():
+        raise LeaderboardError(f"--out {args.out}: is a directory, expected a file path")
+    with open_store(args, must_exist=True) as store:
+        board = collect(store, args.runs, n_boot=args.bootstrap)
+    for sk in board.stale:
+        print(f"warning: run {sk.record.run_id} is left out: {sk.reason}", file=sys.stderr)
+    try:
+        write_results(board, args.out)
+    except OSError as exc:
+        raise LeaderboardError(f"--out {args.out}: cannot write: {exc.strerror}") from None
+    print(f"wrote {args.out}: {len(board.runs)} runs in {len(board.groups())} suite splits")
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:
