@@ -3,27 +3,25 @@
 Each command lives in its own module under ``benchmark.commands`` with two
 functions: ``add_parser(sub)`` (argparse only, no heavy imports at module level)
 and ``run(args) -> int``.  A ``CliError`` anywhere becomes one ``error: …``
-line on stderr and exit status 2.
+line on stderr and exit status 2 (``benchmark.cliargs``, shared by every
+jepa-manim command line).  ``sandbox_args`` / ``sandbox_config``: the sandbox
+options of the commands that render.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
-import sys
 
+from benchmark.cliargs import CliError, add_commands, command_parser, dispatch, print_json, run_main
 from benchmark.sandbox import Limits, SandboxConfig
 
-__all__ = ["COMMANDS", "CliError", "main", "print_json"]
+__all__ = ["COMMANDS", "CliError", "build_parser", "dispatch", "main", "print_json",
+           "sandbox_args", "sandbox_config"]
 
 # Order is the order of `--help`.
 COMMANDS = ("run", "runs", "report", "compare", "rescore", "render", "bench_render", "score",
             "models", "suites", "export", "ceiling", "build_suite", "prepare", "context_stats")
-
-
-class CliError(Exception):
-    """A user error: printed as one line, exit status 2."""
 
 
 def sandbox_args(p: argparse.ArgumentParser) -> None:
@@ -46,7 +44,7 @@ def sandbox_config(args: argparse.Namespace, namespace: str = "cli") -> SandboxC
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser, sub = command_parser(
         prog="python -m benchmark",
         description="jepa-manim: a benchmark for layout-aware Manim code generation. Runs "
                     "submissions on task suites, executes their code in a sandbox, measures "
@@ -57,32 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                "change; `run --retry-failed RUN_ID` re-runs only infrastructure failures; "
                "`report RUN_ID --format csv --out FILE` and benchmark.results.load() give the "
                "rows as a table. `python -m benchmark COMMAND --help` explains each command.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        module = importlib.import_module(f"benchmark.commands.{name}")
-        p = module.add_parser(sub)
-        p.set_defaults(_run=module.run)
+    add_commands(sub, (importlib.import_module(f"benchmark.commands.{name}")
+                       for name in COMMANDS))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    return dispatch(build_parser().parse_args(argv))
-
-
-def dispatch(args: argparse.Namespace, errors: tuple[type[Exception], ...] = ()) -> int:
-    """Run the parsed command (``args._run``): a ``CliError`` (or one of ``errors``) is one
-    ``error: …`` line on stderr and exit status 2, Ctrl-C exit status 130.  The ``benchmark``,
-    ``human_eval`` and ``leaderboard`` command lines all end here."""
-    try:
-        return int(args._run(args))
-    except (CliError, *errors) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-
-
-def print_json(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+    return run_main(build_parser, argv)

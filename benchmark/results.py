@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmark.outcome import MeasuredObject
+from benchmark.scoring import METRICS, scoring_version
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -292,7 +293,6 @@ TABLE_COLUMNS = ("run_id", "model", "model_args", "suite", "split", "suite_hash"
 def table_rows(record: RunRecord, result: TaskResult) -> Iterator[dict[str, Any]]:
     """The table rows of one result: one, or one per sample when it has several (each
     with that sample's status, metrics, code and frame; the timings are the task's)."""
-    from benchmark.scoring import scoring_version
 
     base: dict[str, Any] = {
         "run_id": record.run_id, "model": record.model,
@@ -323,7 +323,6 @@ def table(store: Store, run_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """``load``'s DataFrame from an open store."""
     import pandas as pd
 
-    from benchmark.scoring import METRICS
 
     records = (store.list_runs() if run_ids is None
                else [store.get_run(i) for i in run_ids])
@@ -350,6 +349,7 @@ def load(db_url: str | Path, run_ids: Sequence[str] | None = None,
     run's summary is their mean (pass@1 for compiled/rendered).  Raises
     ``benchmark.store.StoreError`` for a missing database or an unknown run.
     """
+    # benchmark.store imports this module (its rows are these records): a genuine cycle.
     from benchmark.store import Store, StoreError
 
     url = str(db_url)

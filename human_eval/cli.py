@@ -13,19 +13,16 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from benchmark.cli import CliError, dispatch
-from benchmark.commands._summary import db_args, open_store
-
-if TYPE_CHECKING:
-    from benchmark.store import Store
-    from human_eval.items import ItemSet
-    from human_eval.session import SessionConfig
-    from human_eval.storage import RatingStore
+from benchmark.cliargs import CliError, command_parser, db_args, open_store, run_main
+from benchmark.store import Store
+from human_eval.items import ItemsError, ItemSet, build_items
+from human_eval.report import compute_report, print_report, summary_rows
+from human_eval.session import RatingSession, SessionConfig, SessionError, load_access_codes
+from human_eval.storage import RatingStore
+from leaderboard.milestones import GOOD_RATING
 
 __all__ = ["CliError", "build_parser", "main"]
-
 
 
 def _share(text: str) -> float:
@@ -39,12 +36,11 @@ def _share(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser, sub = command_parser(
         prog="python -m human_eval",
         description="Human evaluation for jepa-manim: serve the frames of benchmark runs to "
                     "raters for blind 1-5 layout ratings, then compute the statistics behind "
                     "Milestone 3 (share of scenes rated good).")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     s = sub.add_parser(
         "serve", help="start the rating app over the frames of some runs",
@@ -82,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "report", help="statistics of the ratings; writes the leaderboard's M3 numbers",
         description="Per submission (run): mean rating and share of scenes rated good "
-                    "(item mean >= 4; a task that did not render counts as not good) with 95%% "
+                    f"(item mean >= {GOOD_RATING:g}; a task that did not render counts as not "
+                    "good) with 95%% "
                     "bootstrap intervals over items, the rating histogram and Krippendorff's "
                     "alpha (ordinal); per rater: count, mean, attention-check pass rate "
                     "(flagged below --min-check-pass); alpha over all items. The per-run "
@@ -107,9 +104,6 @@ def _open_store(args: argparse.Namespace) -> Store:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from human_eval.items import ItemsError, build_items
-    from human_eval.session import SessionConfig, SessionError, load_access_codes
-    from human_eval.storage import RatingStore
 
     if args.ratings_per_item < 1:
         raise CliError("--ratings-per-item must be at least 1")
@@ -137,8 +131,7 @@ def _launch(args: argparse.Namespace, ratings: RatingStore, items: ItemSet,
             config: SessionConfig, access: dict[str, str] | None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up checks
-    from human_eval.app import CSS, HEAD, build_app
-    from human_eval.session import RatingSession
+    from human_eval.app import CSS, HEAD, build_app  # imports gradio
 
     session = RatingSession(ratings, items.items, config, access)
     app = build_app(session, ratings.store.artifacts)
@@ -164,8 +157,6 @@ def _launch(args: argparse.Namespace, ratings: RatingStore, items: ItemSet,
 
 
 def _report(args: argparse.Namespace) -> int:
-    from human_eval.report import compute_report, print_report, summary_rows
-    from human_eval.storage import RatingStore
 
     if args.bootstrap < 0:
         raise CliError("--bootstrap must not be negative")
@@ -183,4 +174,4 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return dispatch(build_parser().parse_args(argv))
+    return run_main(build_parser, argv)

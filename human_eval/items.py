@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import sqlalchemy as sa
 
 from benchmark.results import RunRecord, TaskResult
+from benchmark.snapshot import SnapshotError, decode_snapshot
 from benchmark.store import Store, StoreError
-from benchmark.store import _schema as S
+from benchmark.suites import SuiteError, load_suite
+from human_eval.checks import draw, push_objects
 from human_eval.storage import Item, RatingStore
 
 __all__ = ["ItemSet", "ItemsError", "build_items", "item_id"]
@@ -62,7 +63,6 @@ class ItemSet:
 
 
 def _prompts(record: RunRecord, cache: dict[tuple, dict[str, str]]) -> dict[str, str]:
-    from benchmark.suites import SuiteError, load_suite
 
     source = record.suite_source or record.suite
     key = (source, record.split, record.limit)
@@ -114,9 +114,7 @@ def _source_snapshot(store: Store, task: str, results: list[TaskResult]) -> str 
     """The task's reference Snapshot (from the render cache), else any run's of that task."""
     ref = next((r.reference_frame for r in results if r.reference_frame), None)
     if ref is not None:
-        with store.engine.connect() as conn:
-            snap = conn.execute(sa.select(S.renders.c.snapshot).where(
-                S.renders.c.frame == ref, S.renders.c.snapshot.is_not(None)).limit(1)).scalar()
+        snap = store.frame_snapshot(ref)
         if snap is not None and store.artifacts.path(snap).is_file():
             return str(snap)
     for r in sorted(results, key=lambda r: r.run_id):
@@ -134,8 +132,6 @@ def _frame_size(store: Store, rel: str) -> tuple[int, int]:
 
 def _bad_check(store: Store, known: dict[str, Item], task: str, prompt: str, snapshot: str,
                how: str, size: tuple[int, int], reference: str | None) -> Item | None:
-    from benchmark.snapshot import SnapshotError, decode_snapshot
-    from human_eval.checks import draw, push_objects
 
     iid = item_id("check_bad", task, snapshot, how)
     old = known.get(iid)

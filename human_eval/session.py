@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from human_eval import APP_VERSION
 from human_eval.rater_queue import next_item, rater_order
 from human_eval.storage import Item, Rating, RatingStore
 
@@ -145,7 +146,6 @@ class RatingSession:
     def __init__(self, ratings: RatingStore, items: Sequence[Item],
                  config: SessionConfig | None = None, access: dict[str, str] | None = None,
                  app_version: str = "") -> None:
-        from human_eval import APP_VERSION
 
         if not items:
             raise SessionError("no items to rate")

@@ -22,12 +22,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from leaderboard.milestones import GOOD_RATING
+
 __all__ = ["GOOD_THRESHOLD", "METRICS", "RATING_VALUES", "BootstrapMean", "RaterStats",
            "SubmissionStats", "bootstrap_mean", "check_passed", "coincidences", "histogram",
            "item_means", "krippendorff_alpha", "rater_stats", "submission_stats"]
 
 RATING_VALUES = (1, 2, 3, 4, 5)
-GOOD_THRESHOLD = 4.0  # an item is "rated good" when its mean rating reaches this
+GOOD_THRESHOLD = GOOD_RATING  # an item is "rated good" when its mean rating reaches this
 METRICS = ("nominal", "ordinal", "interval", "ratio")
 
 

@@ -1,6 +1,7 @@
 """Ratings in the benchmark's database, behind a small interface.
 
-``RatingStore(store)`` reads and writes the human-evaluation tables of a
+``RatingStore(store)`` reads and writes the human-evaluation tables
+(``human_eval.schema``, attached with ``Store.extend``) of a
 ``benchmark.store.Store`` (SQLite in WAL mode by default, or any SQLAlchemy
 URL).  Every write is one transaction, committed before the call returns, so
 a crash or a restart loses nothing that a rater was told was saved.  One
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from benchmark.store import Store
-from benchmark.store import _schema as S
+from human_eval import schema as S
 
 __all__ = ["Item", "RaterState", "Rating", "RatingStore", "now_us"]
 
@@ -43,7 +44,7 @@ class Item:
     """
 
     item_id: str
-    kind: str  # one of benchmark.store.RATING_ITEM_KINDS
+    kind: str  # one of human_eval.schema.RATING_ITEM_KINDS
     task_id: str
     prompt: str
     frame: str  # artifact path
@@ -88,12 +89,12 @@ class RatingStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.engine = store.engine
+        store.extend(S.HUMAN_EVAL)
         self._lock = threading.Lock()
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, self.store.transaction() as conn:
             yield conn
 
     # -- items -----------------------------------------------------------------------------
@@ -111,7 +112,7 @@ class RatingStore:
         return new
 
     def items(self, item_ids: Collection[str] | None = None) -> list[Item]:
-        with self.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(S.rating_items.select().order_by(S.rating_items.c.item_id)).all()
         wanted = None if item_ids is None else set(item_ids)
         return [_item(r._mapping) for r in rows if wanted is None or r.item_id in wanted]
@@ -173,7 +174,7 @@ class RatingStore:
 
     def rater_state(self, rater: str, item_ids: Collection[str]) -> RaterState:
         wanted = set(item_ids)
-        with self.engine.connect() as conn:
+        with self.store.connect() as conn:
             rated = [r for r in conn.execute(
                 sa.select(S.ratings.c.item_id, S.ratings.c.value, S.ratings.c.created)
                 .where(S.ratings.c.rater == rater)).all() if r.item_id in wanted]
@@ -189,12 +190,12 @@ class RatingStore:
     def rating_counts(self) -> dict[str, int]:
         """Item id → number of raters who rated it."""
         q = sa.select(S.ratings.c.item_id, sa.func.count()).group_by(S.ratings.c.item_id)
-        with self.engine.connect() as conn:
+        with self.store.connect() as conn:
             return {i: int(n) for i, n in conn.execute(q).all()}
 
     def ratings(self) -> list[Rating]:
         """Every current rating, in the order given."""
-        with self.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(S.ratings.select().order_by(S.ratings.c.created,
                                                             S.ratings.c.id)).all()
         return [Rating(r.rater, r.item_id, int(r.value), r.seconds, r.app_version, r.created)
@@ -202,7 +203,7 @@ class RatingStore:
 
     def history(self) -> list[dict[str, Any]]:
         """Ratings that were replaced or undone, oldest first."""
-        with self.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(S.rating_history.select().order_by(S.rating_history.c.id)).all()
         return [dict(r._mapping) for r in rows]
 
@@ -217,7 +218,7 @@ class RatingStore:
                     **{k: v for k, v in row.items() if k in S.human_eval_summary.c}))
 
     def summaries(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(S.human_eval_summary.select().order_by(
                 S.human_eval_summary.c.run_id)).all()
         return [dict(r._mapping) for r in rows]

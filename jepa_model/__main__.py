@@ -6,19 +6,28 @@
     python -m jepa_model probe --checkpoint DIR
     python -m jepa_model export --checkpoint DIR --out DIR
     python -m jepa_model bench [--checkpoint DIR] [--tasks N]
+
+Bad input is one ``error: …`` line on stderr and exit status 2, as in every
+jepa-manim command line (``benchmark.cliargs``).  Torch is imported only by the
+command that runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from benchmark.cliargs import CliError, command_parser, run_main
+from benchmark.core.submission import SubmissionError
+from jepa_model.config import Config, ConfigError, load_config
+from jepa_model.submission import DEFAULT_CHECKPOINT
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m jepa_model",
-                                description="The JEPA layout model of jepa-manim.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p, sub = command_parser(prog="python -m jepa_model",
+                            description="The JEPA layout model of jepa-manim.")
     t = sub.add_parser(
         "train", help="train a model from a YAML config",
         description="Train the JEPA layout model on the synthetic train split (and the 3b1b "
@@ -40,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                    help="fit the schedule to this many seconds of training: after a few "
                         "timed steps the number of steps is fixed (and recorded for --resume)")
+    t.set_defaults(_run=_train)
     k = sub.add_parser(
         "pack", help="featurise a config's training and validation scenes into a folder",
         description="Featurise the config's training scenes (and the synthetic val scenes "
@@ -49,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--config", type=Path, required=True, help="YAML config (its data section)")
     k.add_argument("--out", type=Path, required=True, metavar="DIR", help="the pack folder")
     k.add_argument("--val-scenes", type=int, default=200, metavar="N")
+    k.set_defaults(_run=_pack)
     b = sub.add_parser(
         "bench", help="time the jepa submission per scene (layout + code), uncached and cached",
         description="Time the jepa submission one scene at a time on the CPU: the layout "
@@ -60,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--tasks", type=int, default=100, metavar="N")
     b.add_argument("--threads", type=int, default=1, metavar="T", help="torch threads")
     b.add_argument("--json", action="store_true", help="print one JSON object")
+    b.set_defaults(_run=_bench)
     e = sub.add_parser(
         "export", help="write a checkpoint's inference export (no target encoder)",
         description="Write the checkpoint in --checkpoint to --out without the EMA target "
@@ -67,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
                     "predictions at about half the size. Such an export cannot be resumed.")
     e.add_argument("--checkpoint", type=Path, required=True, metavar="DIR")
     e.add_argument("--out", type=Path, required=True, metavar="DIR")
+    e.set_defaults(_run=_export)
     pr = sub.add_parser(
         "probe", help="linear probe: is object position linearly present in the latents?",
         description="Encode synthetic scenes with every free object masked, fit a ridge "
@@ -77,90 +90,86 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--train-scenes", type=int, default=2000, metavar="N")
     pr.add_argument("--val-scenes", type=int, default=200, metavar="N")
     pr.add_argument("--json", action="store_true", help="print one JSON object")
+    pr.set_defaults(_run=_probe)
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from jepa_model.checkpoint import CheckpointError
-    from jepa_model.config import ConfigError, load_config
+# The commands import their jepa_model modules when they run: those import torch.
 
-    if args.command == "probe":
-        return _probe(args)
-    if args.command == "bench":
-        return _bench(args)
-    if args.command == "export":
-        from jepa_model.checkpoint import MODEL_FILE, export_checkpoint
 
-        try:
-            out = export_checkpoint(args.checkpoint, args.out)
-        except CheckpointError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        before = (args.checkpoint / MODEL_FILE).stat().st_size / 1e6
-        after = (out / MODEL_FILE).stat().st_size / 1e6
-        print(f"exported {args.checkpoint} → {out} without the target encoder "
-              f"({before:.1f} MB → {after:.1f} MB of weights)")
-        return 0
+def _export(args: argparse.Namespace) -> int:
+    from jepa_model.checkpoint import MODEL_FILE, CheckpointError, export_checkpoint
 
     try:
-        cfg = load_config(args.config)
-    except (ConfigError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.command == "pack":
-        from jepa_model.pack import write_pack
-
-        if args.val_scenes < 1:
-            print("error: --val-scenes must be at least 1", file=sys.stderr)
-            return 2
-        m = write_pack(cfg, args.out, args.val_scenes,
-                       log=lambda m: print(m, file=sys.stderr, flush=True))
-        size = sum(f.stat().st_size for f in args.out.iterdir()) / 1e6
-        print(f"pack {args.out}: {m['counts']['train']} training and {m['counts']['val']} "
-              f"validation scenes, {size:.1f} MB")
-        return 0
-    if args.command == "train":
-        from jepa_model.pack import PackError
-        from jepa_model.train import train
-
-        if args.max_steps is not None and args.max_steps < 1:
-            print("error: --max-steps must be at least 1", file=sys.stderr)
-            return 2
-        if args.time_budget is not None and args.time_budget <= 0:
-            print("error: --time-budget must be positive", file=sys.stderr)
-            return 2
-        out = args.out or args.resume or Path(cfg.run.out_dir)
-        try:
-            result = train(cfg, out, args.resume, progress=not args.no_progress,
-                           max_steps=args.max_steps, pack=args.data,
-                           time_budget=args.time_budget,
-                           log=lambda m: print(m, file=sys.stderr, flush=True))
-        except (CheckpointError, PackError, ValueError, FileNotFoundError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        final = ", ".join(f"{k} {v:.4f}" for k, v in sorted(result.final.items()))
-        print(f"trained {result.steps} steps in {result.seconds:.0f} s "
-              f"({result.samples_per_s:.0f} scenes/s) → {result.out}\n  {final}")
+        out = export_checkpoint(args.checkpoint, args.out)
+    except CheckpointError as exc:
+        raise CliError(str(exc)) from None
+    before = (args.checkpoint / MODEL_FILE).stat().st_size / 1e6
+    after = (out / MODEL_FILE).stat().st_size / 1e6
+    print(f"exported {args.checkpoint} → {out} without the target encoder "
+          f"({before:.1f} MB → {after:.1f} MB of weights)")
     return 0
 
 
-def _bench(args: argparse.Namespace) -> int:
-    import json
+def _config(args: argparse.Namespace) -> Config:
+    try:
+        return load_config(args.config)
+    except (ConfigError, OSError) as exc:
+        raise CliError(str(exc)) from None
 
-    from benchmark.core.submission import SubmissionError
+
+def _pack(args: argparse.Namespace) -> int:
+    from jepa_model.pack import write_pack
+
+    cfg = _config(args)
+    if args.val_scenes < 1:
+        raise CliError("--val-scenes must be at least 1")
+    m = write_pack(cfg, args.out, args.val_scenes,
+                   log=lambda m: print(m, file=sys.stderr, flush=True))
+    size = sum(f.stat().st_size for f in args.out.iterdir()) / 1e6
+    print(f"pack {args.out}: {m['counts']['train']} training and {m['counts']['val']} "
+          f"validation scenes, {size:.1f} MB")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from jepa_model.checkpoint import CheckpointError
+    from jepa_model.pack import PackError
+    from jepa_model.train import train
+
+    cfg = _config(args)
+    if args.max_steps is not None and args.max_steps < 1:
+        raise CliError("--max-steps must be at least 1")
+    if args.time_budget is not None and args.time_budget <= 0:
+        raise CliError("--time-budget must be positive")
+    out = args.out or args.resume or Path(cfg.run.out_dir)
+    try:
+        result = train(cfg, out, args.resume, progress=not args.no_progress,
+                       max_steps=args.max_steps, pack=args.data,
+                       time_budget=args.time_budget,
+                       log=lambda m: print(m, file=sys.stderr, flush=True))
+    except (CheckpointError, PackError, ValueError, FileNotFoundError) as exc:
+        raise CliError(str(exc)) from None
+    final = ", ".join(f"{k} {v:.4f}" for k, v in sorted(result.final.items()))
+    print(f"trained {result.steps} steps in {result.seconds:.0f} s "
+          f"({result.samples_per_s:.0f} scenes/s) → {result.out}\n  {final}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(_parser, argv)
+
+
+def _bench(args: argparse.Namespace) -> int:
     from jepa_model.bench import bench
-    from jepa_model.submission import DEFAULT_CHECKPOINT
 
     if args.tasks < 1 or args.threads < 1:
-        print("error: --tasks and --threads must be at least 1", file=sys.stderr)
-        return 2
+        raise CliError("--tasks and --threads must be at least 1")
     checkpoint = args.checkpoint or DEFAULT_CHECKPOINT
     try:
         r = bench(checkpoint, args.tasks, args.threads)
     except (SubmissionError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(str(exc)) from None
     if args.json:
         print(json.dumps(r.to_json()))
         return 0
@@ -174,20 +183,15 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _probe(args: argparse.Namespace) -> int:
-    import json
-
     from jepa_model.checkpoint import CheckpointError
     from jepa_model.probe import probe
 
     if args.train_scenes < 10 or args.val_scenes < 1:
-        print("error: --train-scenes must be at least 10 and --val-scenes at least 1",
-              file=sys.stderr)
-        return 2
+        raise CliError("--train-scenes must be at least 10 and --val-scenes at least 1")
     try:
         r = probe(args.checkpoint, args.train_scenes, args.val_scenes)
     except (CheckpointError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(str(exc)) from None
     if args.json:
         print(json.dumps(r.to_json()))
         return 0

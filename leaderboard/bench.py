@@ -28,7 +28,8 @@ from benchmark.results import RunRecord, TaskResult
 from benchmark.scoring import ScoringConfig, score_outcome
 from benchmark.store import Store
 from benchmark.suites import load_suite
-from leaderboard.collect import HUMAN_EVAL_TABLE, collect
+from human_eval.storage import RatingStore
+from leaderboard.collect import collect
 from leaderboard.render import BuildOptions, build_site
 
 __all__ = ["TARGET_S", "Profile", "make_database", "run_bench"]
@@ -128,19 +129,13 @@ def make_database(folder: Path, n_results: int, seed: int = 0) -> Path:
 
 
 def _human_eval(store: Store, run_id: str) -> None:
-    """One human-evaluation summary row, written through the table's reflected columns."""
-    import sqlalchemy as sa
-
-    with store.engine.begin() as conn:
-        if not sa.inspect(conn).has_table(HUMAN_EVAL_TABLE):
-            return
-        table = sa.Table(HUMAN_EVAL_TABLE, sa.MetaData(), autoload_with=conn)
-        row = {"run_id": run_id, "submission": "exact", "suite": "synthetic", "split": "test",
-               "n_items": 100, "n_ratings": 300, "mean": 4.1, "mean_lo": 3.9, "mean_hi": 4.3,
-               "good_rate": 0.66, "good_lo": 0.57, "good_hi": 0.75, "alpha": 0.58,
-               "histogram": "[10, 20, 40, 110, 120]", "computed": "2026-01-02T00:00:00+00:00",
-               "n_unrendered": 0, "n_raters": 3, "n_tasks": 500}
-        conn.execute(table.insert().values({k: v for k, v in row.items() if k in table.c}))
+    """One human-evaluation summary row, written as ``python -m human_eval report`` does."""
+    RatingStore(store).write_summaries([{
+        "run_id": run_id, "submission": "exact", "suite": "synthetic", "split": "test",
+        "n_items": 100, "n_ratings": 300, "mean": 4.1, "mean_lo": 3.9, "mean_hi": 4.3,
+        "good_rate": 0.66, "good_lo": 0.57, "good_hi": 0.75, "alpha": 0.58,
+        "histogram": [10, 20, 40, 110, 120], "computed": "2026-01-02T00:00:00+00:00",
+        "n_unrendered": 0, "n_raters": 3, "n_tasks": 500}])
 
 
 def run_bench(n_results: int, folder: Path | None = None, all_tasks: bool = False) -> int:

@@ -1,4 +1,5 @@
-"""Command line: ``python -m leaderboard build`` (the site) and ``bench`` (its speed).
+"""Command line: ``python -m leaderboard build`` (the site), ``results`` (docs/results.md)
+and ``bench`` (the build's speed).
 
 A ``LeaderboardError`` anywhere becomes one ``error: …`` line on stderr and
 exit status 2, as in ``python -m benchmark``.
@@ -10,28 +11,32 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.cli import dispatch
-from benchmark.commands._summary import db_args, open_store
-from leaderboard.collect import LeaderboardError
+from benchmark.cliargs import command_parser, db_args, open_store, run_main
+from leaderboard.bench import run_bench
+from leaderboard.collect import LeaderboardError, collect
+from leaderboard.milestones import ADHERENCE, COMPILED, M1_MIOU, M3_GOOD_RATE, SPEED_BUDGET_S
+from leaderboard.render import BuildOptions, build_site
+from leaderboard.results_page import PAGE_METRICS, write_results
 
 __all__ = ["build_parser", "main"]
 
 DEFAULT_OUT = "site"
+DEFAULT_RESULTS = "docs/results.md"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser, sub = command_parser(
         prog="python -m leaderboard",
         description="Static leaderboard for jepa-manim: reads the results database and "
                     "writes a site that works from file:// or any static host.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     b = sub.add_parser(
         "build", help="write the leaderboard site from the results database",
-        description="Write a static site: the milestones table (M1 synthetic miou >= 0.70; "
-                    "M2 3b1b test (with context; test-scratch beside it) compiled >= 0.80 with "
-                    "adherence@0.5 >= 0.70; M3 human "
-                    "good-rate >= 0.60; the short-term criteria; inference time per scene "
-                    "against the 5 s budget), each with its 95% interval and a pass / fail "
+        description=f"Write a static site: the milestones table (M1 synthetic miou >= "
+                    f"{M1_MIOU:.2f}; M2 3b1b test (with context; test-scratch beside it) "
+                    f"compiled >= {COMPILED:.2f} with adherence@0.5 >= {ADHERENCE:.2f}; M3 human "
+                    f"good-rate >= {M3_GOOD_RATE:.2f}; the short-term criteria; inference time "
+                    f"per scene against the {SPEED_BUDGET_S:g} s budget), each with its 95% "
+                    "interval and a pass / fail "
                     "/ tie / not measured verdict; per suite and split every metric with "
                     "confidence intervals, family and difficulty breakdowns, statuses and "
                     "plots; one page per run with its metadata and tasks; and a visual diff "
@@ -51,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="bootstrap resamples per interval (default 1000)")
     b.set_defaults(_run=_build)
+    _results_parser(sub)
     p = sub.add_parser(
         "bench", help="time a build from a generated database of N results",
         description="Write a database of N results (runs of the synthetic test split's 500 "
@@ -69,9 +75,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _results_parser(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser(
+        "results", help=f"write the measured numbers as markdown ({DEFAULT_RESULTS})",
+        description="Write a markdown page of the measured numbers, from the same runs and "
+                    "verdicts as `build`: per suite and split, each submission's latest "
+                    f"complete run with {', '.join(PAGE_METRICS)} (mean and 95%% interval), "
+                    "the number of tasks, the run id and the scoring version; then the "
+                    "milestones M1, M2 and M3 with every submission's pass / fail / tie / not "
+                    "measured verdict. The page has no timestamp: the same database gives the "
+                    "same page.")
+    db_args(r)
+    r.add_argument("--out", type=Path, default=Path(DEFAULT_RESULTS), metavar="FILE",
+                   help=f"the markdown file, replaced (default: {DEFAULT_RESULTS})")
+    r.add_argument("--runs", nargs="+", default=None, metavar="RUN_ID",
+                   help="these runs (ids or unique prefixes; at most one per submission x "
+                        "suite x split) instead of the latest complete ones")
+    r.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples per interval (default 1000)")
+    r.set_defaults(_run=_results)
+
+
+def _results(args: argparse.Namespace) -> int:
+    if args.bootstrap < 0:
+        raise LeaderboardError("--bootstrap must be >= 0")
+    if args.out.is_dir():
+        raise LeaderboardError(f"--out {args.out}: is a directory, expected a file path")
+    with open_store(args, must_exist=True) as store:
+        board = collect(store, args.runs, n_boot=args.bootstrap)
+    for sk in board.stale:
+        print(f"warning: run {sk.record.run_id} is left out: {sk.reason}", file=sys.stderr)
+    try:
+        write_results(board, args.out)
+    except OSError as exc:
+        raise LeaderboardError(f"--out {args.out}: cannot write: {exc.strerror}") from None
+    print(f"wrote {args.out}: {len(board.runs)} runs in {len(board.groups())} suite splits")
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
-    from leaderboard.collect import collect
-    from leaderboard.render import BuildOptions, build_site
 
     if args.bootstrap < 0:
         raise LeaderboardError("--bootstrap must be >= 0")
@@ -88,7 +130,6 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from leaderboard.bench import run_bench
 
     if args.results < 1:
         raise LeaderboardError("--results must be at least 1")
@@ -96,4 +137,4 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return dispatch(build_parser().parse_args(argv), (LeaderboardError,))
+    return run_main(build_parser, argv, (LeaderboardError,))

@@ -8,8 +8,8 @@ listed with the reason it was left out.
 
 Statistics are ``benchmark.scoring.summarize`` over each run's rows (seeded
 bootstrap, so a rebuild gives the same intervals).  Human evaluation comes
-from the ``human_eval_summary`` table when the database has one (read by
-reflection, so this package needs nothing from ``human_eval``).
+from the ``human_eval_summary`` table when the database has one, read through
+``human_eval.schema.read_summaries`` (by reflection: nothing is created).
 """
 
 from __future__ import annotations
@@ -34,13 +34,14 @@ from benchmark.scoring import (
     summarize,
 )
 from benchmark.store import Store, StoreError, task_slug
+from benchmark.suites import SuiteError, load_suite
+from human_eval.schema import read_summaries
 from leaderboard.milestones import HUMAN, MILESTONES, RUNS, TIMING, Evidence
 
-__all__ = ["HUMAN_EVAL_TABLE", "TIME_METRIC", "Board", "HumanEval", "LeaderboardError",
+__all__ = ["TIME_METRIC", "Board", "HumanEval", "LeaderboardError",
            "RunData", "SkippedRun", "collect", "load_run_tasks", "read_human_eval",
            "select_runs", "submission_label"]
 
-HUMAN_EVAL_TABLE = "human_eval_summary"
 #: seconds spent in ``generate`` per task, summarised like a metric (lower is better)
 TIME_METRIC = "generate_s"
 
@@ -252,11 +253,8 @@ def _histogram(v: Any) -> list[int]:
 
 def read_human_eval(conn: sa.Connection) -> list[HumanEval]:
     """Every ``human_eval_summary`` row, or nothing when the table does not exist."""
-    if not sa.inspect(conn).has_table(HUMAN_EVAL_TABLE):
-        return []
-    table = sa.Table(HUMAN_EVAL_TABLE, sa.MetaData(), autoload_with=conn)
     out = []
-    for r in conn.execute(sa.select(table)).mappings():
+    for r in read_summaries(conn):
         n_items = int(r.get("n_items") or 0)
         out.append(HumanEval(
             run_id=str(r["run_id"]), submission=str(r.get("submission") or ""),
@@ -329,7 +327,7 @@ def collect(store: Store, run_ids: Sequence[str] | None = None, n_boot: int = 10
             summary = summarize([_scored(r) for r in results], n_boot=n_boot,
                                 seed=int(rec.seeds.get("bootstrap", 0) or 0))
             runs.append(RunData(rec, submission_label(rec), results, summary))
-        with store.engine.connect() as conn:
+        with store.connect() as conn:
             human_rows = read_human_eval(conn)
     except StoreError as exc:
         raise LeaderboardError(str(exc)) from None
@@ -381,7 +379,6 @@ def load_run_tasks(record: RunRecord, cache: dict[tuple[str, str, int | None], _
 
 
 def _load_suite(source: str, split: str, limit: int | None) -> _Loaded:
-    from benchmark.suites import SuiteError, load_suite
 
     try:
         suite = load_suite(source, split, limit=limit)

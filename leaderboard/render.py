@@ -37,7 +37,7 @@ from benchmark.scoring import ADHERENCE_THRESHOLDS, HEADLINE, LOWER_IS_BETTER, M
 from benchmark.store import task_slug
 from leaderboard.collect import TIME_METRIC, Board, LeaderboardError, RunData, load_run_tasks
 from leaderboard.diff import PLACED_WITHIN, diff_view, failure_reason
-from leaderboard.milestones import MILESTONES, VERDICTS, evaluate
+from leaderboard.milestones import GOOD_RATING, MILESTONES, SPEED_BUDGET_S, VERDICTS, evaluate
 from leaderboard.plots import Series, bar_chart, curve_chart
 
 __all__ = ["STAMP", "BuildOptions", "BuildReport", "build_site", "environment"]
@@ -308,7 +308,8 @@ def _build(board: Board, options: BuildOptions, site: Path) -> BuildReport:
         root="", milestones=MILESTONES, milestone_rows=milestone_rows, suites=suites,
         board=board, series=series, human_chart=_human_chart(board, series),
         table_metrics=TABLE_METRICS, group_metrics=GROUP_METRICS, adherence=ADHERENCE,
-        all_tasks=options.all_tasks, **common))
+        all_tasks=options.all_tasks, good_rating=f"{GOOD_RATING:g}",
+        speed_budget=f"{SPEED_BUDGET_S:g}", **common))
 
     run_tpl, task_tpl = env.get_template("run.html.j2"), env.get_template("task.html.j2")
     n_pages = n_failures = n_results = 0

@@ -41,6 +41,18 @@ STANDALONE = ("benchmark/sandbox/runtime/", "benchmark/suites/threeb1b/gl_driver
 DEFERRED: dict[tuple[str, str], str] = {
     ("jepa_model.submission", "jepa_model."): "torch: `--model jepa` lists its arguments "
                                               "without torch",
+    ("jepa_model.__main__", "jepa_model.train"): "torch: `python -m jepa_model --help` and "
+                                                 "`export-checkpoint` run without it",
+    ("jepa_model.__main__", "jepa_model.bench"): "torch",
+    ("jepa_model.__main__", "jepa_model.probe"): "torch",
+    ("jepa_model.__main__", "jepa_model.pack"): "torch",
+    ("jepa_model.__main__", "jepa_model.checkpoint"): "torch",
+    ("benchmark.results", "benchmark.store"): "not heavy: an import cycle (the store's rows "
+                                              "are benchmark.results records)",
+    ("human_eval.cli", "human_eval.app"): "gradio: only `serve` needs it",
+    ("benchmark.store._renders", "benchmark.sandbox"): "reading a database (benchmark.results, "
+                                                       "the leaderboard) never imports the "
+                                                       "sandbox package",
 }
 
 

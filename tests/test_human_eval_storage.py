@@ -14,7 +14,8 @@ from benchmark.core.tasks import Box
 from benchmark.outcome import MeasuredObject
 from benchmark.results import RunRecord, TaskResult
 from benchmark.store import SCHEMA_VERSION, Store
-from benchmark.store import _schema as S
+from benchmark.store import _schema as S  # the core tables, to write a version-1 file
+from human_eval import schema as H
 from human_eval.session import RatingSession, SessionError
 from human_eval.storage import Item, Rating, RatingStore
 
@@ -91,10 +92,10 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_runs_and_results(tmp_pat
 def test_one_rating_per_rater_and_item_is_a_database_constraint(ratings):
     row = {"rater": "ann", "item_id": "item0", "value": 3, "seconds": None,
            "app_version": "1.0", "created": "2025-01-01T00:00:00"}
-    with ratings.engine.begin() as conn:
-        conn.execute(S.ratings.insert().values(**row))
-    with pytest.raises(sa.exc.IntegrityError), ratings.engine.begin() as conn:
-        conn.execute(S.ratings.insert().values(**row))
+    with ratings.store.transaction() as conn:
+        conn.execute(H.ratings.insert().values(**row))
+    with pytest.raises(sa.exc.IntegrityError), ratings.store.transaction() as conn:
+        conn.execute(H.ratings.insert().values(**row))
 
 
 def test_a_rating_outside_1_to_5_is_refused_by_the_database(ratings):
@@ -235,3 +236,23 @@ def test_ratings_work_the_same_on_postgresql(pg_url, tmp_path):  # noqa: F811
                              "computed": "2025-01-01T00:00:00+00:00", "n_unrendered": 0,
                              "n_raters": 8, "n_tasks": 6}])
         assert rs.summaries()[0]["histogram"] == [1, 2, 3, 4, 5]
+
+
+def test_the_tables_are_an_extension_made_when_attached_and_reopened_unchanged(tmp_path):
+    path = tmp_path / "benchmark.db"
+    with Store(str(path)) as store:
+        assert not store.has_table("ratings")
+        with store.connect() as conn:
+            assert H.read_summaries(conn) == []  # reading creates nothing
+        assert not store.has_table(H.SUMMARY_TABLE)
+        store.create_run(record())
+        rs = RatingStore(store)
+        assert all(store.has_table(t) for t in H.HUMAN_EVAL.table_names)
+        rs.add_items(frame_items(2))
+        rs.rate(Rating("ann", "item0", 4, 1.5, "1.0"))
+    schema = rows(path, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    with Store(str(path)) as store:  # a database made earlier: same tables, same rows
+        rs = RatingStore(store)
+        assert [(r.rater, r.item_id, r.value) for r in rs.ratings()] == [("ann", "item0", 4)]
+        assert [i.item_id for i in rs.items()] == ["item0", "item1"]
+    assert rows(path, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == schema

@@ -25,8 +25,9 @@ from benchmark.core.tasks import Task, dump_tasks
 from benchmark.runner import RunOptions, run_benchmark
 from benchmark.sandbox import SandboxConfig
 from benchmark.store import Store
-from benchmark.store._schema import human_eval_summary
 from benchmark.suites import load_suite
+from human_eval.schema import human_eval_summary
+from human_eval.storage import RatingStore
 from leaderboard.collect import collect
 from leaderboard.render import BuildOptions, build_site
 
@@ -80,7 +81,8 @@ def fixture_db(tmp_path_factory) -> dict:
             stats = run_benchmark(sub, suite, store, options, model=model,
                                   suite_source=str(path))
             run_ids[f"{model}/{suite.name}"] = stats.run_id
-        with store.engine.begin() as conn:
+        RatingStore(store)  # attaches the human-evaluation tables
+        with store.transaction() as conn:
             for key, good, lo, hi in (("oracle/synthetic", 0.9, 0.8, 1.0),
                                       ("template/synthetic", 0.55, 0.4, 0.7)):
                 conn.execute(human_eval_summary.insert().values(

@@ -16,7 +16,6 @@ from typing import ClassVar
 import pytest
 from _llm_fixtures import BROKEN_SCENE, GOOD_SCENE
 
-from benchmark.commands._summary import RunSummary, sampling_summary
 from benchmark.core.submission import Generation
 from benchmark.core.tasks import Task
 from benchmark.runner import RunnerError, RunOptions, run_benchmark
@@ -24,6 +23,7 @@ from benchmark.sampling import Feedback, ModelUnavailable, SamplingSubmission
 from benchmark.scoring import ScoredRow, summarize
 from benchmark.scoring.aggregate import combine_samples, pass_at_k, pass_ks
 from benchmark.store import Store
+from benchmark.summary import RunSummary, sampling_summary
 
 UNPARSABLE = "from manim import *\nclass S(Scene:\n"
 

@@ -17,7 +17,8 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from benchmark.cli import CliError, print_json, sandbox_args, sandbox_config
+from benchmark.cli import sandbox_args, sandbox_config
+from benchmark.cliargs import CliError, print_json
 from benchmark.commands.render import read_scene_file, warn_fallback
 from benchmark.render import Renderer, RenderReport
 from benchmark.sandbox import Status

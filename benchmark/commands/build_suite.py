@@ -6,7 +6,8 @@ import argparse
 import os
 import sys
 
-from benchmark.cli import CliError, print_json
+from benchmark.cliargs import CliError, print_json
+from benchmark.suites.synthetic.build import BuildError, build
 
 BUILDABLE = ("synthetic",)
 
@@ -28,7 +29,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.suites.synthetic.build import BuildError, build
 
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmark.cli import CliError, print_json
+from benchmark.cliargs import CliError, print_json
+from benchmark.outcome import MeasuredObject, Outcome
+from benchmark.scoring import ScoredRow, ScoringConfig, score_outcome, summarize
+from benchmark.suites import SuiteError, load_suite, suites
 
 __all__ = ["add_parser", "run"]
 
@@ -36,9 +39,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.outcome import MeasuredObject, Outcome
-    from benchmark.scoring import ScoredRow, ScoringConfig, score_outcome, summarize
-    from benchmark.suites import SuiteError, load_suite, suites
 
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1")

@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from benchmark.cli import CliError, print_json
-from benchmark.commands._summary import db_args, open_store
+from benchmark.cliargs import CliError, db_args, open_store, print_json
+from benchmark.scoring import HEADLINE, paired_compare, scoring_version
+from benchmark.store import StoreError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -29,7 +30,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _check_versions(a: Any, b: Any) -> None:
     """Runs scored under different scoring versions are not compared: the older one is
     named with the command that rescores it."""
-    from benchmark.scoring import scoring_version
 
     va, vb = scoring_version(a.scoring), scoring_version(b.scoring)
     if va != vb:
@@ -49,8 +49,6 @@ def _num(v: float | None, sign: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.scoring import HEADLINE, paired_compare
-    from benchmark.store import StoreError
 
     with open_store(args, must_exist=True) as store:
         try:

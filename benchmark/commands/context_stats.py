@@ -6,7 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from benchmark.cli import CliError, print_json
+from benchmark.cliargs import CliError, print_json
+from benchmark.context_stats import summarize
+from benchmark.suites import SuiteError, load_suite
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -29,8 +31,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.context_stats import summarize
-    from benchmark.suites import SuiteError, load_suite
 
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1")

@@ -9,7 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmark.cli import CliError
+from benchmark.cliargs import CliError
+from benchmark.commands.run import parse_model_args
+from benchmark.core.submission import SubmissionError
+from benchmark.core.tasks import dump_tasks
+from benchmark.store import atomic_write
+from benchmark.suites import SuiteError, load_suite, suites
 
 PROMPT_FORMATS = ("messages", "openai-batch")
 #: the llm submission's arguments that decide what a request says
@@ -45,9 +50,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.core.tasks import dump_tasks
-    from benchmark.store._artifacts import atomic_write
-    from benchmark.suites import SuiteError, load_suite, suites
 
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be non-negative")
@@ -94,8 +96,6 @@ def _requests(tasks: list[Any], fmt: str, pairs: list[str]) -> list[dict[str, An
     from baselines.file import batch_custom_id
     from baselines.llm.config import LlmConfig
     from baselines.llm.prompting import chat_request, task_messages
-    from benchmark.commands.run import parse_model_args
-    from benchmark.core.submission import SubmissionError
 
     given = parse_model_args(pairs)
     other = sorted(set(given) - set(PROMPT_ARGS))

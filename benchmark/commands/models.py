@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from benchmark.cli import print_json
+from benchmark.cliargs import print_json
+from benchmark.core.submission import submissions
 
 __all__ = ["ModelInfo", "add_parser", "describe", "list_models", "run"]
 
@@ -92,7 +93,6 @@ def describe(name: str, target: str, source: str) -> ModelInfo:
 
 def list_models() -> list[ModelInfo]:
     """Every registered submission, sorted by name."""
-    from benchmark.core.submission import submissions
 
     dists = {}
     if submissions.group is not None:

@@ -7,7 +7,10 @@ import re
 import sys
 from pathlib import Path
 
-from benchmark.cli import CliError, print_json
+from benchmark.cliargs import CliError, print_json
+from benchmark.suites.threeb1b.build import PrepareOptions, prepare
+from benchmark.suites.threeb1b.errors import PrepareError
+from benchmark.suites.threeb1b.source import suite_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -88,9 +91,6 @@ def _scene_timeouts(items: list[str]) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.suites.threeb1b.build import PrepareOptions, prepare
-    from benchmark.suites.threeb1b.errors import PrepareError
-    from benchmark.suites.threeb1b.source import suite_dir
 
     for flag, value, low in (("--jobs", args.jobs, 1), ("--max-per-scene", args.max_per_scene, 1),
                              ("--limit-videos", args.limit_videos, 1)):

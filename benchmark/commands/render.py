@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.cli import CliError, print_json, sandbox_args, sandbox_config
+from benchmark.cli import sandbox_args, sandbox_config
+from benchmark.cliargs import CliError, print_json
 from benchmark.render import Renderer, RenderReport
 from benchmark.sandbox import Status
 

@@ -7,14 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.cli import CliError, print_json
-from benchmark.commands._summary import (
-    db_args,
-    load_summary,
-    open_store,
-    print_summary,
-    summary_json,
-)
+from benchmark.cliargs import CliError, db_args, open_store, print_json
+from benchmark.results import table
+from benchmark.store import StoreError, atomic_write
+from benchmark.summary import load_summary, print_summary, summary_json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -63,9 +59,6 @@ def _table_format(args: argparse.Namespace) -> str | None:
 
 
 def _write_table(store: object, run_id: str, fmt: str, out: Path) -> int:
-    from benchmark.results import table
-    from benchmark.store import StoreError
-    from benchmark.store._artifacts import atomic_write
 
     try:
         frame = table(store, [run_id])  # type: ignore[arg-type]

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.cli import CliError, print_json
-from benchmark.commands._summary import db_args, open_store
+from benchmark.cliargs import CliError, db_args, open_store, print_json
 from benchmark.core.paths import DEFAULT_DB
+from benchmark.rescore import RescoreError, default_jobs, rescore_run
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -41,7 +41,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.rescore import RescoreError, default_jobs, rescore_run
 
     if args.jobs is not None and args.jobs < 1:
         raise CliError("--jobs must be at least 1")

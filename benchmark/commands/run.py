@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmark.cli import CliError, print_json, sandbox_args, sandbox_config
-from benchmark.commands._summary import db_args
+from benchmark import summary
+from benchmark.cli import sandbox_args, sandbox_config
+from benchmark.cliargs import CliError, db_args, open_store, print_json
+from benchmark.core.paths import DEFAULT_DB
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -174,7 +176,6 @@ def _sigterm(_sig: int, _frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.commands import _summary
     from benchmark.executors import ExecutorError, cluster_cpus
     from benchmark.runner import RunInterrupted, RunnerError, RunOptions, run_benchmark
     from benchmark.scoring import ScoringConfig
@@ -202,9 +203,9 @@ def run(args: argparse.Namespace) -> int:
         submission = _submission(what["model"], what["model_args"])
         suite = _load_suite(what["suite"], what["split"], what["limit"])
         _check_tasks(submission, suite, what["limit"])
-        store = _summary.open_store(args)
+        store = open_store(args)
     else:
-        store = _summary.open_store(args, must_exist=True)
+        store = open_store(args, must_exist=True)
         try:
             what = _from_run(args, store)
             submission = _submission(what["model"], what["model_args"])
@@ -230,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
         except (RunnerError, StoreError, ExecutorError) as exc:
             raise CliError(str(exc)) from None
         except RunInterrupted as exc:
-            db = "" if store.display == _summary.DEFAULT_DB else f" --db {store.display}"
+            db = "" if store.display == DEFAULT_DB else f" --db {store.display}"
             print(f"\ninterrupted: {exc.done}/{exc.total} tasks recorded; resume with\n"
                   f"  python -m benchmark run --resume {exc.run_id}{db}", file=sys.stderr)
             return 130
@@ -239,16 +240,16 @@ def run(args: argparse.Namespace) -> int:
         if stats.sandbox_mode == "rlimit-only":
             print("warning: this run's code ran under rlimit-only: resource limits but no "
                   "filesystem or network isolation (the run records this)", file=sys.stderr)
-        rs = _summary.load_summary(store, stats.run_id)
+        rs = summary.load_summary(store, stats.run_id)
         if args.json:
-            out = _summary.summary_json(rs, store)
+            out = summary.summary_json(rs, store)
             out["session"] = {"written": stats.written, "skipped": stats.skipped,
                               "renders": stats.renders, "cache_hits": stats.cache_hits,
                               "wall_s": round(stats.wall_s, 3),
                               "tasks_per_s": round(stats.tasks_per_s(), 3)}
             print_json(out)
         else:
-            _summary.print_summary(rs, store)
+            summary.print_summary(rs, store)
             print(f"  this run   {stats.written} tasks in {stats.wall_s:.1f} s "
                   f"({stats.tasks_per_s():.2f} tasks/s), {stats.renders} sandbox renders, "
                   f"{stats.cache_hits} from the render cache")

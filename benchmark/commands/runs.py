@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmark.cli import print_json
-from benchmark.commands._summary import db_args, open_store
+from benchmark.cliargs import db_args, open_store, print_json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from benchmark.cli import CliError, print_json, sandbox_args, sandbox_config
+from benchmark.cli import sandbox_args, sandbox_config
+from benchmark.cliargs import CliError, print_json
 from benchmark.core.tasks import Task, TaskFormatError, load_tasks, parse_task
 
 

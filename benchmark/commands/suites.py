@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmark.cli import CliError, print_json
+from benchmark.cliargs import CliError, print_json
+from benchmark.suites import SuiteError, list_suites
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -19,7 +20,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.suites import SuiteError, list_suites
 
     try:
         rows = list_suites()

@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-class Status(enum.StrEnum):
-    """How running one piece of code ended (a closed set; docs/sandbox.md lists it)."""
-
-    OK = "ok"
-    SYNTAX_ERROR = "syntax_error"
-    IMPORT_ERROR = "import_error"
-    NO_SCENE = "no_scene"
-    MULTIPLE_SCENES = "multiple_scenes"
-    RUNTIME_ERROR = "runtime_error"
-    LATEX_ERROR = "latex_error"
-    TIMEOUT = "timeout"
-    MEMORY_EXCEEDED = "memory_exceeded"
-    CRASHED = "crashed"
-    INVALID_SNAPSHOT = "invalid_snapshot"
-    EMPTY_SCENE = "empty_scene"
-
+from benchmark.status import Status
 
 # What the child itself may claim.  It can only ever claim a failure or "ok";
 # "ok" still needs a clean exit and a valid snapshot, checked by the parent.

@@ -10,13 +10,16 @@ the sandbox twice.  Layout on disk (artifact root = the SQLite file's folder):
     artifacts/frames/<sha256>.png      frames drawn by trusted code (shared)
     artifacts/snapshots/<sha256>.bin   final-keyframe Snapshots (shared)
 
-Human ratings share the database (schema version 2): ``human_eval.storage``
-writes them, ``python -m human_eval report`` summarises them into
-``human_eval_summary`` (one row per rated run), which pages read.
+Applications keep their own tables in the same database: a ``StoreExtension``
+(its tables in their own ``MetaData``, typed with ``JSONText`` and linked to runs
+by ``run_id_fk()``) is created by ``Store.extend``, and read and written through
+``Store.connect()`` / ``Store.transaction()``.  Human ratings are one
+(``human_eval.schema``, schema version 2).
 """
 
-from benchmark.store._artifacts import Artifacts, task_slug
+from benchmark.store._artifacts import Artifacts, atomic_write, task_slug
 from benchmark.store._db import DEFAULT_DB, CachedRender, Store, StoreError
+from benchmark.store._extension import StoreExtension
 from benchmark.store._renders import (
     MEASURE_VERSION,
     UNCACHED_STATUSES,
@@ -25,9 +28,9 @@ from benchmark.store._renders import (
     measured_objects,
     render_salt,
 )
-from benchmark.store._schema import RATING_ITEM_KINDS, SCHEMA_VERSION, human_eval_summary
+from benchmark.store._schema import SCHEMA_VERSION, JSONText, run_id_fk
 
-__all__ = ["DEFAULT_DB", "MEASURE_VERSION", "RATING_ITEM_KINDS", "SCHEMA_VERSION",
-           "UNCACHED_STATUSES", "Artifacts", "CachedRender", "RenderCache", "RenderLookup",
-           "Store", "StoreError", "human_eval_summary", "measured_objects", "render_salt",
+__all__ = ["DEFAULT_DB", "MEASURE_VERSION", "SCHEMA_VERSION", "UNCACHED_STATUSES", "Artifacts",
+           "CachedRender", "JSONText", "RenderCache", "RenderLookup", "Store", "StoreError",
+           "StoreExtension", "atomic_write", "measured_objects", "render_salt", "run_id_fk",
            "task_slug"]

@@ -1,7 +1,9 @@
 """The results database behind a small interface: runs, results, the render cache.
 
-The human-evaluation tables (ratings and their items, schema version 2) live in
-the same database; ``human_eval.storage`` reads and writes them.
+Applications keep their own tables in the same database through
+``Store.extend(StoreExtension)`` (the human-evaluation tables, schema version 2,
+are ``human_eval.schema.HUMAN_EVAL``) and read or write them through
+``Store.connect()`` and ``Store.transaction()``.
 
 SQLite by default (WAL, a busy timeout so concurrent runs wait rather than
 fail, foreign keys on); any SQLAlchemy URL works, e.g. ``postgresql://`` for
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from benchmark.core.paths import DEFAULT_DB, RUNS_DIR
 from benchmark.results import ResultsFormatError, RunRecord, TaskResult
 from benchmark.store import _schema as S
 from benchmark.store._artifacts import Artifacts
+from benchmark.store._extension import StoreExtension
 
 __all__ = ["DEFAULT_DB", "CachedRender", "Store", "StoreError"]
 
@@ -188,10 +191,10 @@ class Store:
         with self._lock, self.engine.begin() as conn:
             S.metadata.create_all(conn)
             if version is None:
-                _insert_ignore(conn, S.meta, {"key": "schema_version",
+                S.insert_ignore(conn, S.meta, {"key": "schema_version",
                                               "value": str(S.SCHEMA_VERSION)})
             elif int(version) < S.SCHEMA_VERSION:
-                _migrate(conn, int(version))
+                S.migrate(conn, int(version))
 
     @property
     def schema_version(self) -> int:
@@ -203,6 +206,30 @@ class Store:
     def _write(self) -> Iterator[Connection]:
         with self._lock, self.engine.begin() as conn:
             yield conn
+
+    # -- extensions: an application's own tables ------------------------------------------------
+
+    def extend(self, extension: StoreExtension) -> None:
+        """Create ``extension``'s tables that are missing (existing ones stay as they are)."""
+        try:
+            with self._write() as conn:
+                extension.metadata.create_all(conn)
+        except sa.exc.DBAPIError as exc:
+            raise StoreError(f"{self.display}: cannot add the {extension.name} tables: "
+                             f"{_first_line(exc)}") from None
+
+    def connect(self) -> AbstractContextManager[Connection]:
+        """A connection for reading (``with store.connect() as conn: ...``)."""
+        return self.engine.connect()
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """One write transaction, serialised with every other write of this ``Store``,
+        committed when the block ends (rolled back on an exception)."""
+        return self._write()
+
+    def has_table(self, name: str) -> bool:
+        with self.engine.connect() as conn:
+            return sa.inspect(conn).has_table(name)
 
     # -- runs --------------------------------------------------------------------------------
 
@@ -285,7 +312,7 @@ class Store:
     def add_result(self, result: TaskResult) -> bool:
         """Insert one result in one transaction; ``False`` if the task was already recorded."""
         with self._write() as conn:
-            return _insert_ignore(conn, S.results, result.to_json())
+            return S.insert_ignore(conn, S.results, result.to_json())
 
     def done_task_ids(self, run_id: str) -> set[str]:
         with self.engine.connect() as conn:
@@ -337,9 +364,15 @@ class Store:
                         out.setdefault(entry.snapshot, entry)
         return out
 
+    def frame_snapshot(self, frame: str) -> str | None:
+        """The Snapshot of a cached render that drew ``frame`` (an artifact path), if any."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(S.renders.c.snapshot).where(
+                S.renders.c.frame == frame, S.renders.c.snapshot.is_not(None)).limit(1)).scalar()
+
     def put_render(self, entry: CachedRender) -> bool:
         with self._write() as conn:
-            return _insert_ignore(conn, S.renders, entry.row())
+            return S.insert_ignore(conn, S.renders, entry.row())
 
     def close(self) -> None:
         self.engine.dispose()
@@ -349,38 +382,6 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _migrate(conn: Connection, version: int) -> None:
-    """Bring an older database up to ``SCHEMA_VERSION`` (inside the opening transaction).
-
-    1 → 2 only adds the human-evaluation tables, which ``create_all`` has just
-    made; existing tables and rows are untouched.  2 → 3 adds the nullable
-    ``runs.origin`` column (existing runs: ``None``).  A future step that changes
-    an existing table goes here, guarded by the version it upgrades from.
-    """
-    if version < 3 and "origin" not in {c["name"] for c in sa.inspect(conn).get_columns("runs")}:
-        conn.execute(sa.text("ALTER TABLE runs ADD COLUMN origin TEXT"))
-    conn.execute(S.meta.update().where(S.meta.c.key == "schema_version").values(
-        value=str(S.SCHEMA_VERSION)))
-
-
-def _insert_ignore(conn: Connection, table: sa.Table, row: dict[str, Any]) -> bool:
-    """Insert unless the unique key exists (never a second row); True if inserted."""
-    row = {k: v for k, v in row.items() if k in table.c}
-    dialect = conn.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        return conn.execute(insert(table).values(**row).on_conflict_do_nothing()).rowcount == 1
-    try:
-        with conn.begin_nested():
-            conn.execute(table.insert().values(**row))
-    except sa.exc.IntegrityError:
-        return False
-    return True
 
 
 def _run_row(record: RunRecord) -> dict[str, Any]:

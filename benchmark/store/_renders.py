@@ -16,16 +16,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from benchmark._provenance import now_iso
 from benchmark.core.tasks import Box
 from benchmark.outcome import MeasuredObject
-from benchmark.render import RenderBackend, RenderReport
-from benchmark.sandbox import Status
-from benchmark.sandbox.runtime.wire import SNAPSHOT_VERSION
+from benchmark.status import Status
 from benchmark.store._db import CachedRender, Store
+
+if TYPE_CHECKING:  # annotations only: reading a database never imports the sandbox
+    from benchmark.render import RenderBackend, RenderReport
 
 __all__ = ["MEASURE_VERSION", "UNCACHED_STATUSES", "RenderCache", "RenderLookup",
            "measured_objects", "render_salt"]
@@ -43,6 +45,9 @@ def _version(dist: str) -> str:
 
 def render_salt(renderer: RenderBackend, namespace: str) -> str:
     """Everything besides the code that a render of it depends on."""
+    # Here, not at the top: reading a database must not import the sandbox package.
+    from benchmark.sandbox.runtime.wire import SNAPSHOT_VERSION
+
     w, h = renderer.size
     return (f"measure-v{MEASURE_VERSION}|snapshot-v{SNAPSHOT_VERSION}"
             f"|manim-{_version('manim')}|jepa-manim-{_version('jepa-manim')}|{w}x{h}"

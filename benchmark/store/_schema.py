@@ -6,9 +6,9 @@ dialect's JSON or time-zone handling.  ``SCHEMA_VERSION`` is stored in
 ``meta``; bump it (and add a migration) whenever a table changes.
 
 Versions: 1 — runs, results, renders.  2 — the human-evaluation tables
-(``rating_items``, ``ratings``, ``rating_history``, ``rating_skips``,
-``human_eval_summary``); new tables only, so a version-1 database is upgraded
-by creating them.  3 — ``runs.origin`` (JSON, nullable: which run a retry or a rescore
+(defined by ``human_eval.schema`` as a ``StoreExtension``, created when that
+extension is attached); new tables only, so a version-1 database is upgraded
+by recording the version.  3 — ``runs.origin`` (JSON, nullable: which run a retry or a rescore
 was made from); a version-2 database gains the column, every existing run reads
 ``None``.
 """
@@ -19,16 +19,12 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-__all__ = ["RATING_ITEM_KINDS", "SCHEMA_VERSION", "JSONText", "human_eval_summary", "meta",
-           "metadata", "rating_history", "rating_items", "rating_skips", "ratings", "renders",
-           "results", "runs"]
+__all__ = ["SCHEMA_VERSION", "JSONText", "insert_ignore", "meta", "metadata", "migrate",
+           "renders", "results", "run_id_fk", "runs"]
 
 SCHEMA_VERSION = 3
-
-#: ``frame``: a run's rendered frame; ``check_good`` / ``check_bad``: attention checks
-#: (a reference frame, or one with objects pushed onto each other or off the frame).
-RATING_ITEM_KINDS = ("frame", "check_good", "check_bad")
 
 metadata = sa.MetaData()
 
@@ -125,76 +121,40 @@ renders = sa.Table(
     sa.Column("created", sa.String(32), nullable=False),
 )
 
-# -- human evaluation (schema version 2) ------------------------------------------------------
 
-rating_items = sa.Table(
-    "rating_items", metadata,
-    sa.Column("item_id", sa.String(64), primary_key=True),  # opaque: reveals no submission
-    sa.Column("kind", sa.String(16), nullable=False),  # one of RATING_ITEM_KINDS
-    sa.Column("run_id", sa.String(128), sa.ForeignKey("runs.run_id", ondelete="CASCADE")),
-    sa.Column("task_id", sa.String(256), nullable=False),
-    sa.Column("prompt", sa.Text, nullable=False),
-    sa.Column("frame", sa.Text, nullable=False),  # artifact path of the frame shown
-    sa.Column("reference_frame", sa.Text),
-    sa.Column("note", sa.Text, nullable=False),  # how a check item was made
-    sa.Column("created", sa.String(32), nullable=False),
-)
+def run_id_fk(ondelete: str | None = "CASCADE") -> sa.ForeignKey:
+    """A foreign key to ``runs.run_id``, for an extension's tables (another ``MetaData``)."""
+    return sa.ForeignKey(runs.c.run_id, ondelete=ondelete)
 
-ratings = sa.Table(
-    "ratings", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("rater", sa.String(64), nullable=False),
-    sa.Column("item_id", sa.String(64),
-              sa.ForeignKey("rating_items.item_id", ondelete="CASCADE"), nullable=False),
-    sa.Column("value", sa.Integer, nullable=False),
-    sa.Column("seconds", sa.Float),  # from serving the item to the rating; None if unknown
-    sa.Column("app_version", sa.String(32), nullable=False),
-    sa.Column("created", sa.String(32), nullable=False),
-    sa.UniqueConstraint("rater", "item_id", name="uq_ratings_rater_item"),
-    sa.CheckConstraint("value BETWEEN 1 AND 5", name="ck_ratings_value"),
-)
 
-rating_history = sa.Table(  # every rating that a re-rating replaced or an undo removed
-    "rating_history", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("rater", sa.String(64), nullable=False),
-    sa.Column("item_id", sa.String(64), nullable=False),
-    sa.Column("value", sa.Integer, nullable=False),
-    sa.Column("seconds", sa.Float),
-    sa.Column("app_version", sa.String(32), nullable=False),
-    sa.Column("created", sa.String(32), nullable=False),  # when it was given
-    sa.Column("ended", sa.String(32), nullable=False),  # when it stopped counting
-    sa.Column("reason", sa.String(16), nullable=False),  # "replaced" or "undone"
-)
+def migrate(conn: Connection, version: int) -> None:
+    """Bring an older database up to ``SCHEMA_VERSION`` (inside the opening transaction).
 
-rating_skips = sa.Table(
-    "rating_skips", metadata,
-    sa.Column("rater", sa.String(64), primary_key=True),
-    sa.Column("item_id", sa.String(64),
-              sa.ForeignKey("rating_items.item_id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("created", sa.String(32), nullable=False),
-)
+    1 → 2 only records the version (the human-evaluation tables are an
+    extension's, made when it is attached); existing tables and rows are
+    untouched.  2 → 3 adds the nullable
+    ``runs.origin`` column (existing runs: ``None``).  A future step that changes
+    an existing table goes here, guarded by the version it upgrades from.
+    """
+    if version < 3 and "origin" not in {c["name"] for c in sa.inspect(conn).get_columns("runs")}:
+        conn.execute(sa.text("ALTER TABLE runs ADD COLUMN origin TEXT"))
+    conn.execute(meta.update().where(meta.c.key == "schema_version").values(
+        value=str(SCHEMA_VERSION)))
 
-human_eval_summary = sa.Table(  # written by `python -m human_eval report`, read by pages
-    "human_eval_summary", metadata,
-    sa.Column("run_id", sa.String(128), primary_key=True),
-    sa.Column("submission", sa.String(128), nullable=False),  # the run's model name
-    sa.Column("suite", sa.String(128), nullable=False),
-    sa.Column("split", sa.String(64), nullable=False),
-    sa.Column("n_items", sa.Integer, nullable=False),  # rated items (scenes)
-    sa.Column("n_ratings", sa.Integer, nullable=False),
-    sa.Column("mean", sa.Float),  # mean over items of the item's mean rating
-    sa.Column("mean_lo", sa.Float),
-    sa.Column("mean_hi", sa.Float),
-    sa.Column("good_rate", sa.Float),  # share of scenes rated good (item mean >= 4): M3;
-    #                                    unrendered tasks count as not good
-    sa.Column("good_lo", sa.Float),
-    sa.Column("good_hi", sa.Float),
-    sa.Column("alpha", sa.Float),  # Krippendorff's ordinal alpha; None when undefined
-    sa.Column("histogram", JSONText, nullable=False),  # counts of ratings 1..5
-    sa.Column("computed", sa.String(32), nullable=False),
-    sa.Column("n_unrendered", sa.Integer, nullable=False,  # tasks without a frame: not good
-              server_default=sa.text("0")),
-    sa.Column("n_raters", sa.Integer, nullable=False, server_default=sa.text("0")),
-    sa.Column("n_tasks", sa.Integer, nullable=False, server_default=sa.text("0")),  # in the run
-)
+
+def insert_ignore(conn: Connection, table: sa.Table, row: dict[str, Any]) -> bool:
+    """Insert unless the unique key exists (never a second row); True if inserted."""
+    row = {k: v for k, v in row.items() if k in table.c}
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        return conn.execute(insert(table).values(**row).on_conflict_do_nothing()).rowcount == 1
+    try:
+        with conn.begin_nested():
+            conn.execute(table.insert().values(**row))
+    except sa.exc.IntegrityError:
+        return False
+    return True

@@ -6,47 +6,24 @@ scoring) happen inside the functions that need them.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmark.cli import CliError
+from benchmark.cliargs import CliError
 from benchmark.core.paths import DEFAULT_DB
+from benchmark.scoring import HEADLINE, SCORING_VERSION, ScoredRow, scoring_version, summarize
+from benchmark.scoring.aggregate import PASS_METRICS, pass_key, pass_ks
+from benchmark.store import StoreError
 
 if TYPE_CHECKING:
     from benchmark.results import RunRecord, TaskResult
     from benchmark.scoring import Summary
     from benchmark.store import Store
 
-__all__ = ["RunSummary", "db_args", "load_summary", "open_store", "print_summary",
-           "sampling_summary", "summary_json"]
+__all__ = ["RunSummary", "load_summary", "print_summary", "sampling_summary", "summary_json"]
 
 FAMILY_METRICS = ("miou", "rel_acc", "adherence@0.5", "rendered")
-
-
-def db_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=DEFAULT_DB, metavar="URL",
-                   help=f"results database: a SQLite file path or any SQLAlchemy URL, e.g. "
-                        f"postgresql://host/db (default: {DEFAULT_DB})")
-    p.add_argument("--artifacts", type=Path, default=None, metavar="DIR",
-                   help="where code, frames and snapshots go (default: the SQLite file's "
-                        "folder, or runs/ for other databases)")
-
-
-def open_store(args: argparse.Namespace, must_exist: bool = False) -> Store:
-    from benchmark.store import Store, StoreError
-
-    db = str(args.db)
-    path = db[len("sqlite:///"):] if db.startswith("sqlite:///") else db
-    if must_exist and "://" not in path and not Path(path).is_file():
-        raise CliError(f"{db}: no such database (run `python -m benchmark run` first, or "
-                       "pass --db)")
-    try:
-        return Store(db, args.artifacts)
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
 
 
 @dataclass
@@ -57,8 +34,6 @@ class RunSummary:
 
 
 def load_summary(store: Store, run_id: str) -> RunSummary:
-    from benchmark.scoring import ScoredRow, summarize
-    from benchmark.store import StoreError
 
     try:
         record = store.get_run(run_id)
@@ -72,7 +47,6 @@ def load_summary(store: Store, run_id: str) -> RunSummary:
 def sampling_summary(rs: RunSummary) -> dict[str, Any] | None:
     """For a run with several samples or repair rounds per task (``benchmark.sampling``):
     pass@k of compiled/rendered, what repair achieved and the samples' statuses."""
-    from benchmark.scoring.aggregate import PASS_METRICS, pass_key, pass_ks
 
     rows = [r.generation["sampling"] for r in rs.results
             if isinstance(r.generation.get("sampling"), dict)]
@@ -110,7 +84,6 @@ def _hint_db(store: Store) -> str:
 
 def summary_json(rs: RunSummary, store: Store, detail: bool = False) -> dict[str, Any]:
     """``{"run_id", "model", "suite", "split", "n", "metrics", "ci", "statuses", …}``."""
-    from benchmark.scoring import scoring_version
 
     rec, s = rs.record, rs.summary
     out: dict[str, Any] = {
@@ -158,7 +131,6 @@ def _origin_line(origin: dict[str, Any] | None) -> str:
 
 
 def print_summary(rs: RunSummary, store: Store) -> None:
-    from benchmark.scoring import HEADLINE, SCORING_VERSION, scoring_version
 
     rec, s = rs.record, rs.summary
     out = sys.stdout
