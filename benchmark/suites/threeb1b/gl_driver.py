@@ -47,8 +47,25 @@ from gl_driver_encode import Encoder
 from gl_driver_patch import patch
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "runtime"
+
+
+def runtime_module(name: str) -> types.ModuleType:
+    """A module of the sandbox runtime (``benchmark/sandbox/runtime/NAME.py``), loaded
+    from its file: the project need not be importable here, and under its own name
+    it can never clash with a module of the checkout."""
+    spec = importlib.util.spec_from_file_location(f"jepa_manim_runtime_{name}",
+                                                  RUNTIME_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+wire = runtime_module("wire")  # the Snapshot format
+walk = runtime_module("walk")  # the scene-graph walk, shared with the sandbox capture
 #: frames in these files are the driver's own, never where a scene failed
-OWN_FILES = {__file__, gl_driver_encode.__file__}
+OWN_FILES = {__file__, gl_driver_encode.__file__, walk.__file__}
 
 
 class StopScene(Exception):
@@ -79,7 +96,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-# -- snapshot encoding (child side) ------------------------------------------------------
+# -- running one scene (in a forked child) ---------------------------------------------------
 def _classify_error(exc: BaseException) -> str:
     if isinstance(exc, SceneTimeout):
         return "timeout"
@@ -100,9 +117,9 @@ def _tb_files(exc: BaseException) -> str:
     return " ".join(fs.filename for fs in traceback.extract_tb(exc.__traceback__))
 
 
-def _run_scene(manimlib: Any, wire: Any, scene_cls: type, out: Path,
+def _run_scene(manimlib: Any, scene_cls: type, out: Path,
                max_waits: int, gl_frames: bool = False) -> dict[str, Any]:
-    encoder = Encoder(manimlib, wire)
+    encoder = Encoder(manimlib, wire, walk)
     Scene = manimlib.Scene
     waits = {"n": 0, "written": 0, "three_d": False}
     fh = open(out, "wb")
@@ -169,7 +186,7 @@ def _limit_memory(mb: int) -> None:
         pass
 
 
-def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
+def _fork_scene(manimlib: Any, scene_cls: type, out_dir: Path,
                 args: argparse.Namespace) -> dict[str, Any]:
     out = out_dir / f"{scene_cls.__name__}.jmw"
     result_path = out_dir / f".{scene_cls.__name__}.result.json"
@@ -186,7 +203,7 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             stack = open(out_dir / f".{scene_cls.__name__}.stack", "w")
             faulthandler.register(signal.SIGUSR1, file=stack, all_threads=False)
             _limit_memory(args.memory_mb)
-            res = _run_scene(manimlib, wire, scene_cls, out, args.max_waits, args.gl_frames)
+            res = _run_scene(manimlib, scene_cls, out, args.max_waits, args.gl_frames)
             result_path.write_text(json.dumps(res))
         except BaseException:
             code = 3
@@ -206,7 +223,7 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             where = _stuck_at(out_dir / f".{scene_cls.__name__}.stack")
             return {"status": "timeout",
                     "error": f"no end after {timeout:g} s{where}",
-                    "waits": None, "snapshots": _count(out, wire),
+                    "waits": None, "snapshots": _count(out),
                     "seconds": round(time.perf_counter() - t0, 3)}
         time.sleep(0.02)
     if (res := _take_result(result_path)) is not None:
@@ -215,7 +232,7 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
     how = f"signal {sig}" if sig else f"status {os.WEXITSTATUS(status)}"
     return {"status": "memory_exceeded" if sig is None else "crashed",
             "error": f"scene process ended with {how}",
-            "waits": None, "snapshots": _count(out, wire),
+            "waits": None, "snapshots": _count(out),
             "seconds": round(time.perf_counter() - t0, 3)}
 
 
@@ -269,24 +286,11 @@ def _stuck_at(stack: Path) -> str:
     return f" (at {frames[0]})" if frames else ""
 
 
-def _count(path: Path, wire: Any) -> int:
+def _count(path: Path) -> int:
     try:
         return len(wire.split_frames(path.read_bytes(), 10_000))
     except (OSError, ValueError):
         return 0
-
-
-def runtime_module(name: str) -> types.ModuleType:
-    """A module of the sandbox runtime (``benchmark/sandbox/runtime/NAME.py``), loaded
-    from its file: the project need not be importable here, and under its own name
-    it can never clash with a module of the checkout."""
-    spec = importlib.util.spec_from_file_location(f"jepa_manim_runtime_{name}",
-                                                  RUNTIME_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def main(argv: list[str]) -> int:
@@ -306,7 +310,6 @@ def main(argv: list[str]) -> int:
     os.chdir(out_dir)
     sys.argv = ["manimgl", "--config_file", args.config]
     sys.path[:0] = [str(root), str((root / args.file).parent)]
-    wire = runtime_module("wire")
 
     t0 = time.perf_counter()
     try:
@@ -337,13 +340,13 @@ def main(argv: list[str]) -> int:
         signal.setitimer(signal.ITIMER_REAL, args.scene_timeout)
         _limit_memory(args.memory_mb)
         for cls in scenes:
-            res = _run_scene(manimlib, wire, cls, out_dir / f"{cls.__name__}.jmw",
+            res = _run_scene(manimlib, cls, out_dir / f"{cls.__name__}.jmw",
                              args.max_waits, args.gl_frames)
             (out_dir / f".{cls.__name__}.result.json").write_text(json.dumps(res))
         return 0
     for cls in scenes:
         res = (_spawn_scene(cls, out_dir, args) if args.gl_frames
-               else _fork_scene(manimlib, wire, cls, out_dir, args))
+               else _fork_scene(manimlib, cls, out_dir, args))
         record(cls.__name__, {**res, "line": _line(cls)})
     return 0
 

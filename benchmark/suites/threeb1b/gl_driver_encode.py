@@ -1,8 +1,9 @@
 """The ManimGL driver's snapshot encoder: a scene's mobjects as one Snapshot.
 
 Part of the ManimGL driver (:mod:`gl_driver`), so it runs in the ManimGL
-environment and imports only the standard library and numpy; the wire format
-module is handed in by the driver.
+environment and imports only the standard library and numpy; the sandbox
+runtime's ``wire`` (the format) and ``walk`` (the scene-graph walk shared with the
+sandbox capture, and the frame size) are handed in by the driver.
 """
 
 from __future__ import annotations
@@ -10,10 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-FRAME_HEIGHT = 8.0
-FRAME_WIDTH = 8.0 * 16 / 9
-MAX_MEMBERS = 20_000
 
 
 def cubic_points(points: np.ndarray) -> np.ndarray:
@@ -34,8 +31,11 @@ def cubic_points(points: np.ndarray) -> np.ndarray:
 
 
 class Encoder:
-    def __init__(self, manimlib: Any, wire: Any) -> None:
+    """Snapshots of one scene run, every member with its scene-run number (uid)."""
+
+    def __init__(self, manimlib: Any, wire: Any, walk: Any) -> None:
         self.wire = wire
+        self.walk = walk
         self.VMobject = manimlib.VMobject
         self.Mobject = manimlib.Mobject
         self.ImageMobject = manimlib.ImageMobject
@@ -59,30 +59,16 @@ class Encoder:
     def encode(self, scene: Any, wait_index: int, info: dict[str, Any]) -> bytes:
         frame = scene.camera.frame
         center = np.asarray(frame.get_center(), dtype=float)
-        scale = FRAME_HEIGHT / float(frame.get_height() or FRAME_HEIGHT)
-        members: list[dict[str, Any]] = []
+        height = self.walk.FRAME_HEIGHT
+        scale = height / float(frame.get_height() or height)
         uids: list[int] = []
-        arrays: list[np.ndarray] = []
-        seen: set[int] = set()
 
-        def add(a: Any, dtype: str = "<f8") -> int:
-            arrays.append(np.ascontiguousarray(np.asarray(a, dtype=dtype)))
-            return len(arrays) - 1
+        def describe(mob: Any, parent: int, add: Any) -> dict[str, Any]:
+            return self.describe(mob, parent, add, center, scale)
 
-        def visit(mob: Any, parent: int, depth: int) -> None:
-            if id(mob) in seen or len(members) >= MAX_MEMBERS or depth > 64:
-                return
-            seen.add(id(mob))
-            index = len(members)
-            members.append(self.describe(mob, parent, add, center, scale))
-            uids.append(self.uid(mob))
-            for sub in list(getattr(mob, "submobjects", []) or []):
-                visit(sub, index, depth + 1)
-
-        for mob in list(scene.mobjects):
-            if mob is frame:
-                continue
-            visit(mob, -1, 0)
+        members, arrays = self.walk.walk(
+            [mob for mob in list(scene.mobjects) if mob is not frame], describe,
+            lambda mob: uids.append(self.uid(mob)))
         bg = scene.camera.background_rgba
         header = {"class": type(scene).__name__,
                   "background": [round(255 * min(max(float(v), 0.0), 1.0)) for v in bg],
@@ -92,16 +78,13 @@ class Encoder:
 
     def describe(self, mob: Any, parent: int, add: Any, center: np.ndarray,
                  scale: float) -> dict[str, Any]:
-        cls = type(mob)
-        mro = [c.__name__ for c in cls.__mro__][:64]
-        rec: dict[str, Any] = {"parent": parent, "cls": cls.__name__, "mro": mro,
-                               "z": float(getattr(mob, "z_index", 0) or 0)}
+        rec = self.walk.record(mob, parent, mro_limit=64)
+        mro = rec["mro"]
         try:
             raw = np.asarray(mob.get_points(), dtype=float)
         except Exception:
             raw = np.zeros((0, 3))
-        if raw.ndim != 2 or (raw.size and raw.shape[1] != 3) or not np.isfinite(raw).all():
-            raw = np.zeros((0, 3))
+        raw = self.walk.checked_points(raw, finite=True)
         is_vm = isinstance(mob, self.VMobject)
         pts = cubic_points(raw) if is_vm else raw
         if len(pts):
@@ -116,11 +99,7 @@ class Encoder:
                 if attr == "string" and "MarkupText" in mro:
                     key = "text"
                 rec[key] = value[:10_000]
-        if "DecimalNumber" in mro and hasattr(mob, "number"):
-            try:
-                rec["number"] = float(np.real(mob.number))
-            except (TypeError, ValueError):
-                pass
+        self.walk.add_number(rec, mob, np.real)
         if is_vm and len(pts):
             data = mob.data
             rec["draw"] = self.wire.DRAW_VECTOR
