@@ -7,7 +7,7 @@ import pytest
 
 from benchmark.sandbox.runtime import wire
 from benchmark.snapshot import decode_snapshot
-from benchmark.suites.threeb1b.gl_driver import _cubic_points
+from benchmark.suites.threeb1b.gl_driver_encode import cubic_points
 from benchmark.suites.threeb1b.objects import gl_objects, is_three_d, scene_header
 from benchmark.suites.threeb1b.params import object_params
 
@@ -69,7 +69,7 @@ def test_quadratic_paths_become_the_same_cubic_curves() -> None:
     a0, h, a1 = np.array([0.0, 0, 0]), np.array([1.0, 2, 0]), np.array([2.0, 0, 0])
     b_h, b1 = np.array([3.0, -1, 0]), np.array([4.0, 0, 0])
     quad = np.array([a0, h, a1, b_h, b1])
-    cubic = _cubic_points(quad).reshape(-1, 4, 3)
+    cubic = cubic_points(quad).reshape(-1, 4, 3)
     assert cubic.shape == (2, 4, 3)
     for t in np.linspace(0, 1, 7):
         q = (1 - t) ** 2 * a0 + 2 * t * (1 - t) * h + t ** 2 * a1
@@ -84,7 +84,7 @@ def test_a_null_curve_between_subpaths_is_dropped() -> None:
     s, t, u = np.array([5.0, 5, 0]), np.array([6.0, 6, 0]), np.array([7.0, 5, 0])
     # subpath 1: p-q-r; the join r,r,s (handle on its start); subpath 2: s-t-u
     quad = np.array([p, q, r, r, s, t, u])
-    cubic = _cubic_points(quad).reshape(-1, 4, 3)
+    cubic = cubic_points(quad).reshape(-1, 4, 3)
     assert len(cubic) == 2
     assert np.allclose(cubic[0][0], p) and np.allclose(cubic[1][3], u)
 

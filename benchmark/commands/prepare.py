@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from benchmark.cliargs import CliError, print_json
-from benchmark.suites.threeb1b.build import PrepareOptions, prepare
+from benchmark.suites.threeb1b.build import PrepareOptions, YieldReport, prepare
 from benchmark.suites.threeb1b.errors import PrepareError
 from benchmark.suites.threeb1b.source import suite_dir
 
@@ -91,7 +91,6 @@ def _scene_timeouts(items: list[str]) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-
     for flag, value, low in (("--jobs", args.jobs, 1), ("--max-per-scene", args.max_per_scene, 1),
                              ("--limit-videos", args.limit_videos, 1)):
         if value is not None and value < low:
@@ -118,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_report(r, out: Path) -> None:
+def print_report(r: YieldReport, out: Path) -> None:
     w = sys.stdout.write
     methods = ", ".join(f"{k} {v}" for k, v in sorted(r.match_methods.items()))
     w(f"3b1b suite written to {out} in {r.seconds:.0f} s\n\n")

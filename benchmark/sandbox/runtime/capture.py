@@ -17,10 +17,9 @@ import types
 from typing import Any
 
 import numpy as np
+import walk
 import wire
 
-MAX_MEMBERS = 20_000  # per snapshot; the trusted side enforces its own bound
-MAX_DEPTH = 64
 MAX_KEYFRAMES = 500
 MAX_IMAGE_PIXELS = 4096 * 4096
 
@@ -60,25 +59,7 @@ class Capture:
         self.send(wire.KIND_SNAPSHOT, self.encode(scene))
 
     def encode(self, scene: Any) -> bytes:
-        members: list[dict[str, Any]] = []
-        arrays: list[np.ndarray] = []
-        seen: set[int] = set()
-
-        def add_array(a: Any, dtype: str = "<f8") -> int:
-            arrays.append(np.ascontiguousarray(np.asarray(a, dtype=dtype)))
-            return len(arrays) - 1
-
-        def visit(mob: Any, parent: int, depth: int) -> None:
-            if id(mob) in seen or len(members) >= MAX_MEMBERS or depth > MAX_DEPTH:
-                return
-            seen.add(id(mob))
-            index = len(members)
-            members.append(self.describe(mob, parent, add_array))
-            for sub in list(getattr(mob, "submobjects", []) or []):
-                visit(sub, index, depth + 1)
-
-        for mob in list(scene.mobjects):
-            visit(mob, -1, 0)
+        members, arrays = walk.walk(list(scene.mobjects), self.describe)
         camera = getattr(getattr(scene, "renderer", None), "camera", None)
         scene_info: dict[str, Any] = {"class": type(scene).__name__}
         if camera is not None:
@@ -93,13 +74,10 @@ class Capture:
         return wire.encode_snapshot(scene_info, members, arrays)
 
     def describe(self, mob: Any, parent: int, add_array: Any) -> dict[str, Any]:
-        cls = type(mob)
-        mro = [c.__name__ for c in type.__getattribute__(cls, "__mro__")]
-        rec: dict[str, Any] = {"parent": parent, "cls": cls.__name__, "mro": mro,
-                               "z": float(getattr(mob, "z_index", 0) or 0)}
-        points = np.asarray(getattr(mob, "points", np.zeros((0, 3))), dtype=float)
-        if points.ndim != 2 or (points.size and points.shape[1] != 3):
-            points = np.zeros((0, 3))
+        rec = walk.record(mob, parent)
+        mro = rec["mro"]
+        points = walk.checked_points(
+            np.asarray(getattr(mob, "points", np.zeros((0, 3))), dtype=float))
         rec["points"] = add_array(points)
         for attr in ("tex_string", "text", "original_text"):
             value = getattr(mob, attr, None)
@@ -112,11 +90,7 @@ class Capture:
         settings = _typesetting(mob, mro)
         if settings:
             rec["settings"] = settings
-        if "DecimalNumber" in mro and hasattr(mob, "number"):
-            try:
-                rec["number"] = float(mob.number)
-            except (TypeError, ValueError):
-                pass
+        walk.add_number(rec, mob)
         if isinstance(mob, self.VMobject):
             rec["draw"] = wire.DRAW_VECTOR
             rec["fill"] = add_array(mob.get_fill_rgbas())

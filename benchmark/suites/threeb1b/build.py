@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmark._progress import progress_bar
 from benchmark.core.tasks import (
     TASK_FORMAT_VERSION,
     Box,
@@ -35,10 +36,10 @@ from benchmark.core.tasks import (
     Task,
     dump_tasks,
 )
-from benchmark.sandbox.runtime import wire
-from benchmark.snapshot import SnapshotError, decode_snapshot
+from benchmark.measure.raster import Rasteriser
+from benchmark.snapshot import decode_snapshot
 from benchmark.suites.threeb1b import narration
-from benchmark.suites.threeb1b.context import Shown, kept, shown
+from benchmark.suites.threeb1b.context import kept, shown
 from benchmark.suites.threeb1b.errors import PrepareError
 from benchmark.suites.threeb1b.extract import (
     EXTRACT_VERSION,
@@ -46,9 +47,10 @@ from benchmark.suites.threeb1b.extract import (
     extract_files,
     manimgl_version,
 )
-from benchmark.suites.threeb1b.gl_env import check_checkout, ensure_env
+from benchmark.suites.threeb1b.gl_env import ManimGLEnv, check_checkout, ensure_env
+from benchmark.suites.threeb1b.keyframes import MIN_OBJECTS, Candidate, align, candidates, key
 from benchmark.suites.threeb1b.matching import VideoMatch, match_videos
-from benchmark.suites.threeb1b.objects import GLObject, gl_objects, is_three_d, scene_header
+from benchmark.suites.threeb1b.objects import GLObject
 from benchmark.suites.threeb1b.params import object_params
 from benchmark.suites.threeb1b.source import SPLITS, SUITE, scratch_split
 
@@ -56,7 +58,6 @@ __all__ = ["BUILDER_VERSION", "PrepareOptions", "YieldReport", "prepare"]
 
 BUILDER_VERSION = "3"  # 2: context tasks (dev, test) beside the from-scratch ones;
 # 3: a regular polygon states its corners (n), a number line its numbers (x_range)
-MIN_OBJECTS, MAX_OBJECTS = 2, 15
 MIN_VISIBLE_PX = 20
 
 
@@ -99,18 +100,6 @@ class YieldReport:
         return dict(self.__dict__)
 
 
-@dataclass
-class _Candidate:
-    video: str
-    run: SceneRun
-    wait: int
-    payload: bytes
-    objects: list[GLObject]
-    uids: list[Any] | None = None
-    before: list[Shown] = field(default_factory=list)  # on screen at the previous wait
-    before_wait: int | None = None
-
-
 def _git(path: Path) -> dict[str, Any]:
     def out(*args: str) -> str | None:
         try:
@@ -143,74 +132,6 @@ def _assign_files(matches: list[VideoMatch]) -> dict[str, str]:
             if cur is None or (m.confidence, m.video_id) > cur:
                 owner[f] = (m.confidence, m.video_id)
     return {f: v for f, (_, v) in owner.items()}
-
-
-def _signature(objs: list[GLObject]) -> tuple:
-    return tuple(sorted((o.kind, o.content, *(round(v / 0.05) for v in o.box)) for o in objs))
-
-
-def _spread(items: list[Any], k: int) -> list[Any]:
-    if len(items) <= k:
-        return items
-    idx = sorted({round(i * (len(items) - 1) / (k - 1)) for i in range(k)}) if k > 1 else [
-        len(items) - 1]
-    return [items[i] for i in idx]
-
-
-def _candidates(video: str, runs: list[SceneRun], opts: PrepareOptions,
-                drops: Counter) -> list[_Candidate]:
-    out: list[_Candidate] = []
-    seen: set[tuple] = set()
-    for run in runs:
-        if run.frames is None:
-            continue
-        try:
-            frames = wire.split_frames(run.frames.read_bytes(), 10_000)
-        except (OSError, ValueError):
-            drops["unreadable_snapshots"] += 1
-            continue
-        mine: list[_Candidate] = []
-        before: list[Shown] = []
-        before_wait: int | None = None
-        for kind, payload in frames:
-            if kind != wire.KIND_SNAPSHOT:
-                continue
-            try:
-                snap = decode_snapshot(payload)
-                header = scene_header(payload)
-            except (SnapshotError, ValueError) as exc:
-                drops["invalid_snapshot"] += 1
-                before, before_wait = [], None
-                del exc
-                continue
-            if is_three_d(snap):
-                drops["three_d"] += 1
-                before, before_wait = [], None
-                continue
-            objs = gl_objects(snap)
-            wait = int(header.get("wait", 0) or 0)
-            uids = header.get("uids") if isinstance(header.get("uids"), list) else None
-            prev, prev_wait = before, before_wait
-            before, before_wait = shown(objs, uids), wait
-            if len(objs) < MIN_OBJECTS:
-                drops["fewer_than_2_objects"] += 1
-                continue
-            if len(objs) > MAX_OBJECTS:
-                drops["more_than_15_objects"] += 1
-                continue
-            sig = _signature(objs)
-            if sig in seen:
-                drops["same_layout_as_earlier_wait"] += 1
-                continue
-            seen.add(sig)
-            mine.append(_Candidate(video, run, wait, payload, objs, uids, prev, prev_wait))
-        keep = _spread(mine, opts.max_per_scene)
-        if len(mine) > len(keep):
-            drops["over_per_scene_cap"] += len(mine) - len(keep)
-        out.extend(keep)
-    return out
-
-
 def _slug(s: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in s).strip("-").lower()
 
@@ -228,7 +149,7 @@ def _difficulty(n: int) -> str:
     return "easy" if n <= 4 else "medium" if n <= 8 else "hard"
 
 
-def _task(c: _Candidate, objs: list[GLObject], align: narration.Alignment | None,
+def _task(c: Candidate, objs: list[GLObject], align: narration.Alignment | None,
           split: str, frame_rel: str, match: VideoMatch,
           given: list[bool] | None = None) -> Task:
     """The context task of a keyframe (``given`` flags its kept objects), or with
@@ -265,39 +186,14 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
     report = YieldReport()
     if opts.manimgl is not None:
         check_checkout(opts.manimgl)  # before anything is written
-    matched = match_videos(opts.videos, opts.captions, opts.years)
-    matches = matched.matches[: opts.limit_videos] if opts.limit_videos else matched.matches
-    if not matches:
-        raise PrepareError(f"no video in {opts.captions} matches code in {opts.videos}"
-                           + (f" for {opts.years[0]}-{opts.years[1]}" if opts.years else ""))
-    report.videos_matched = len(matches)
-    report.match_methods = dict(Counter(m.method for m in matches))
-    report.unmatched_captions = len(matched.unmatched_captions)
+    matches = _matches(opts, report)
     owner = _assign_files(matches)
     files = sorted(owner)
     report.files = len(files)
     opts.out.mkdir(parents=True, exist_ok=True)
     glenv = ensure_env(opts.manimgl, opts.out, _git, log if progress else None) \
         if opts.manimgl is not None else None
-
-    from benchmark._progress import progress_bar
-
-    with progress_bar(len(files), "3b1b files", progress) as bar:
-        runs = extract_files(opts.videos, files, opts.out / ".extract-cache", jobs=opts.jobs,
-                             scene_timeout=opts.scene_timeout, max_waits=opts.max_waits,
-                             gl_frames=opts.gl_frames, on_file=lambda rel, r: bar.update(1),
-                             python=str(glenv.python) if glenv else None,
-                             tag=glenv.tag if glenv else "",
-                             scene_timeouts=opts.scene_timeouts)
-    statuses = Counter(r.status for r in runs)
-    report.scenes_tried = len(runs)
-    report.scenes_ok = statuses.get("ok", 0)
-    report.scene_failures = {k: v for k, v in sorted(statuses.items()) if k != "ok"}
-    report.scenes_with_snapshots = sum(1 for r in runs if r.snapshots)
-    report.snapshots = sum(r.snapshots for r in runs)
-
-    from benchmark.measure.raster import Rasteriser
-
+    runs = _extract(opts, files, glenv, progress, report)
     raster = Rasteriser()
     drops: Counter = Counter()
     by_video: dict[str, list[SceneRun]] = {}
@@ -311,54 +207,114 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
         for m in matches:
             split = split_of(m.video_id, opts.test_share)
             split_map[m.video_id] = split
-            cands = _candidates(m.video_id, by_video.get(m.video_id, []), opts, drops)
-            aligns = _align(m, cands)
-            made = context = 0
-            confs = []
-            for c in cands:
-                res = raster.render(decode_snapshot(c.payload), [o.semantic() for o in c.objects])
-                objs = [o for o, px in zip(c.objects, res.visible_px, strict=True)
-                        if px >= MIN_VISIBLE_PX]
-                if len(objs) < MIN_OBJECTS:
-                    drops["fewer_than_2_visible_objects"] += 1
-                    continue
-                if len(objs) < len(c.objects):
-                    res = raster.render(decode_snapshot(c.payload),
-                                        [o.semantic() for o in objs])
-                align = aligns.get(_key(c))
-                data = _png(res.frame)
-                rel = f"frames/{hashlib.sha256(data).hexdigest()[:20]}.png"
-                if not (opts.out / rel).is_file():
-                    (opts.out / rel).write_bytes(data)
-                given = kept(shown(objs, c.uids), c.before)
-                made_here = [_task(c, objs, align, split, rel, m)]
-                if all(given):
-                    drops["context_nothing_new"] += 1
-                else:
-                    made_here.append(_task(c, objs, align, split, rel, m, given))
-                    context += 1
-                gl = c.run.frames.with_name(f"{c.run.scene}.w{c.wait:02d}.png") \
-                    if c.run.frames else None
-                if gl is not None and gl.is_file():
-                    data = gl.read_bytes()
-                    gl_rel = f"frames/gl-{hashlib.sha256(data).hexdigest()[:20]}.png"
-                    (opts.out / gl_rel).write_bytes(data)
-                    for task in made_here:
-                        task.source["gl_frame"] = gl_rel
-                tasks.extend(made_here)
-                confs.append(align.confidence if align else 0.0)
-                made += 1
+            video_runs = by_video.get(m.video_id, [])
+            made, context, confs = _video_tasks(m, video_runs, split, opts, raster, drops,
+                                                tasks)
             report.per_video[m.video_id] = {
                 "split": split, "method": m.method, "match_confidence": m.confidence,
                 "files": sum(1 for f in files if owner[f] == m.video_id),
-                "scenes": len(by_video.get(m.video_id, [])),
-                "scenes_ok": sum(1 for r in by_video.get(m.video_id, []) if r.status == "ok"),
+                "scenes": len(video_runs),
+                "scenes_ok": sum(1 for r in video_runs if r.status == "ok"),
                 "tasks": made + context, "keyframes": made, "context_tasks": context,
                 "mean_alignment": round(float(np.mean(confs)), 3) if confs else None}
             bar.update(1)
     report.dropped = dict(sorted(drops.items()))
     report.tasks = len(tasks)
     report.videos_with_tasks = sum(1 for v in report.per_video.values() if v["tasks"])
+    _write_suite(opts, tasks, report, t0, glenv, split_map)
+    return report
+
+
+def _matches(opts: PrepareOptions, report: YieldReport) -> list[VideoMatch]:
+    """The matched videos to build (at most ``limit_videos``), counted in ``report``."""
+    matched = match_videos(opts.videos, opts.captions, opts.years)
+    matches = matched.matches[: opts.limit_videos] if opts.limit_videos else matched.matches
+    if not matches:
+        raise PrepareError(f"no video in {opts.captions} matches code in {opts.videos}"
+                           + (f" for {opts.years[0]}-{opts.years[1]}" if opts.years else ""))
+    report.videos_matched = len(matches)
+    report.match_methods = dict(Counter(m.method for m in matches))
+    report.unmatched_captions = len(matched.unmatched_captions)
+    return matches
+
+
+def _extract(opts: PrepareOptions, files: list[str], glenv: ManimGLEnv | None,
+             progress: bool, report: YieldReport) -> list[SceneRun]:
+    """Run the scenes of ``files`` headless; their outcome is counted in ``report``."""
+    with progress_bar(len(files), "3b1b files", progress) as bar:
+        runs = extract_files(opts.videos, files, opts.out / ".extract-cache", jobs=opts.jobs,
+                             scene_timeout=opts.scene_timeout, max_waits=opts.max_waits,
+                             gl_frames=opts.gl_frames, on_file=lambda rel, r: bar.update(1),
+                             python=str(glenv.python) if glenv else None,
+                             tag=glenv.tag if glenv else "",
+                             scene_timeouts=opts.scene_timeouts)
+    statuses = Counter(r.status for r in runs)
+    report.scenes_tried = len(runs)
+    report.scenes_ok = statuses.get("ok", 0)
+    report.scene_failures = {k: v for k, v in sorted(statuses.items()) if k != "ok"}
+    report.scenes_with_snapshots = sum(1 for r in runs if r.snapshots)
+    report.snapshots = sum(r.snapshots for r in runs)
+    return runs
+
+
+def _video_tasks(m: VideoMatch, runs: list[SceneRun], split: str, opts: PrepareOptions,
+                 raster: Rasteriser, drops: Counter,
+                 tasks: list[Task]) -> tuple[int, int, list[float]]:
+    """Append the tasks of one video to ``tasks``; returns its keyframes, context tasks
+    and alignment confidences."""
+    cands = candidates(m.video_id, runs, opts.max_per_scene, drops)
+    aligns = align(m, cands)
+    made = context = 0
+    confs = []
+    for c in cands:
+        found = aligns.get(key(c))
+        made_here = _keyframe_tasks(c, found, split, m, opts.out, raster, drops)
+        if made_here is None:
+            continue
+        context += len(made_here) - 1
+        tasks.extend(made_here)
+        confs.append(found.confidence if found else 0.0)
+        made += 1
+    return made, context, confs
+
+
+def _keyframe_tasks(c: Candidate, found: narration.Alignment | None, split: str,
+                    m: VideoMatch, out: Path, raster: Rasteriser,
+                    drops: Counter) -> list[Task] | None:
+    """The from-scratch task of a keyframe and, when it adds or moves something, its
+    context task; ``None`` when fewer than two objects are visible."""
+    res = raster.render(decode_snapshot(c.payload), [o.semantic() for o in c.objects])
+    objs = [o for o, px in zip(c.objects, res.visible_px, strict=True)
+            if px >= MIN_VISIBLE_PX]
+    if len(objs) < MIN_OBJECTS:
+        drops["fewer_than_2_visible_objects"] += 1
+        return None
+    if len(objs) < len(c.objects):
+        res = raster.render(decode_snapshot(c.payload), [o.semantic() for o in objs])
+    data = _png(res.frame)
+    rel = f"frames/{hashlib.sha256(data).hexdigest()[:20]}.png"
+    if not (out / rel).is_file():
+        (out / rel).write_bytes(data)
+    given = kept(shown(objs, c.uids), c.before)
+    made_here = [_task(c, objs, found, split, rel, m)]
+    if all(given):
+        drops["context_nothing_new"] += 1
+    else:
+        made_here.append(_task(c, objs, found, split, rel, m, given))
+    gl = c.run.frames.with_name(f"{c.run.scene}.w{c.wait:02d}.png") \
+        if c.run.frames else None
+    if gl is not None and gl.is_file():
+        data = gl.read_bytes()
+        gl_rel = f"frames/gl-{hashlib.sha256(data).hexdigest()[:20]}.png"
+        (out / gl_rel).write_bytes(data)
+        for task in made_here:
+            task.source["gl_frame"] = gl_rel
+    return made_here
+
+
+def _write_suite(opts: PrepareOptions, tasks: list[Task], report: YieldReport, t0: float,
+                 glenv: ManimGLEnv | None, split_map: dict[str, str]) -> None:
+    """The split files and the manifest (with the yield report) in ``opts.out``."""
     hashes = {}
     for split in SPLITS:
         part = [t for t in tasks if t.split == split]
@@ -383,21 +339,3 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
     }
     (opts.out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True)
                                             + "\n")
-    return report
-
-
-def _key(c: _Candidate) -> str:
-    return f"{c.run.file}::{c.run.scene}::{c.wait}"
-
-
-def _align(m: VideoMatch, cands: list[_Candidate]) -> dict[str, narration.Alignment]:
-    if not cands:
-        return {}
-    try:
-        sentences = narration.load_sentences(m.captions_dir)
-    except PrepareError:
-        return {}
-    scenes = [narration.SceneText(_key(c), tuple(o.content for o in c.objects
-                                                 if o.kind in ("tex", "text")))
-              for c in cands]
-    return {a.key: a for a in narration.align_scenes(sentences, scenes)}

@@ -26,21 +26,46 @@ it finished.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
+import inspect
 import json
 import os
 import resource
 import signal
+import subprocess
 import sys
 import time
 import traceback
+import types
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+# Siblings, imported by name: this file runs as a script, its folder first on sys.path.
+import gl_driver_encode
+from gl_driver_encode import Encoder
+from gl_driver_patch import patch
 
-FRAME_HEIGHT = 8.0
-FRAME_WIDTH = 8.0 * 16 / 9
-MAX_MEMBERS = 20_000
+RUNTIME_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "runtime"
+
+
+def runtime_module(name: str) -> types.ModuleType:
+    """A module of the sandbox runtime (``benchmark/sandbox/runtime/NAME.py``), loaded
+    from its file: the project need not be importable here, and under its own name
+    it can never clash with a module of the checkout."""
+    spec = importlib.util.spec_from_file_location(f"jepa_manim_runtime_{name}",
+                                                  RUNTIME_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+wire = runtime_module("wire")  # the Snapshot format
+walk = runtime_module("walk")  # the scene-graph walk, shared with the sandbox capture
+#: frames in these files are the driver's own, never where a scene failed
+OWN_FILES = {__file__, gl_driver_encode.__file__, walk.__file__}
 
 
 class StopScene(Exception):
@@ -71,209 +96,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-# -- snapshot encoding (child side) ------------------------------------------------------
-def _cubic_points(points: np.ndarray) -> np.ndarray:
-    """ManimGL's quadratic path (a0 h0 a1 h1 a2 …) as manim CE cubic quadruples."""
-    if len(points) < 3:
-        return np.zeros((0, 3))
-    n = (len(points) - 1) // 2
-    a0 = points[0 : 2 * n : 2]
-    h = points[1 : 2 * n : 2]
-    a1 = points[2 : 2 * n + 1 : 2]
-    # A null curve whose handle sits on its start joins two subpaths: drop it.
-    joins = (a0 == h).all(1) & (np.abs(h - a1) > 1e-4).any(1)
-    keep = ~joins
-    a0, h, a1 = a0[keep], h[keep], a1[keep]
-    c1 = a0 + 2.0 / 3.0 * (h - a0)
-    c2 = a1 + 2.0 / 3.0 * (h - a1)
-    return np.stack([a0, c1, c2, a1], axis=1).reshape(-1, 3)
-
-
-class Encoder:
-    def __init__(self, manimlib: Any, wire: Any) -> None:
-        self.wire = wire
-        self.VMobject = manimlib.VMobject
-        self.Mobject = manimlib.Mobject
-        self.ImageMobject = manimlib.ImageMobject
-        # id() → (the mobject, its number): the mobject is held so its id is never reused.
-        self.uids: dict[int, tuple[Any, int]] = {}
-
-    def uid(self, mob: Any) -> int:
-        """A number for ``mob``, the same at every wait of this scene run."""
-        got = self.uids.get(id(mob))
-        if got is None:
-            got = self.uids[id(mob)] = (mob, len(self.uids) + 1)
-        return got[1]
-
-    def frame_info(self, scene: Any) -> dict[str, Any]:
-        frame = scene.camera.frame
-        euler = [float(v) for v in frame.get_euler_angles()]
-        return {"center": [float(v) for v in frame.get_center()],
-                "width": float(frame.get_width()), "height": float(frame.get_height()),
-                "euler": euler}
-
-    def encode(self, scene: Any, wait_index: int, info: dict[str, Any]) -> bytes:
-        frame = scene.camera.frame
-        center = np.asarray(frame.get_center(), dtype=float)
-        scale = FRAME_HEIGHT / float(frame.get_height() or FRAME_HEIGHT)
-        members: list[dict[str, Any]] = []
-        uids: list[int] = []
-        arrays: list[np.ndarray] = []
-        seen: set[int] = set()
-
-        def add(a: Any, dtype: str = "<f8") -> int:
-            arrays.append(np.ascontiguousarray(np.asarray(a, dtype=dtype)))
-            return len(arrays) - 1
-
-        def visit(mob: Any, parent: int, depth: int) -> None:
-            if id(mob) in seen or len(members) >= MAX_MEMBERS or depth > 64:
-                return
-            seen.add(id(mob))
-            index = len(members)
-            members.append(self.describe(mob, parent, add, center, scale))
-            uids.append(self.uid(mob))
-            for sub in list(getattr(mob, "submobjects", []) or []):
-                visit(sub, index, depth + 1)
-
-        for mob in list(scene.mobjects):
-            if mob is frame:
-                continue
-            visit(mob, -1, 0)
-        bg = scene.camera.background_rgba
-        header = {"class": type(scene).__name__,
-                  "background": [round(255 * min(max(float(v), 0.0), 1.0)) for v in bg],
-                  "wait": wait_index, "time": float(getattr(scene, "time", 0.0)),
-                  "plays": int(getattr(scene, "num_plays", 0)), "uids": uids, **info}
-        return self.wire.encode_snapshot(header, members, arrays)
-
-    def describe(self, mob: Any, parent: int, add: Any, center: np.ndarray,
-                 scale: float) -> dict[str, Any]:
-        cls = type(mob)
-        mro = [c.__name__ for c in cls.__mro__][:64]
-        rec: dict[str, Any] = {"parent": parent, "cls": cls.__name__, "mro": mro,
-                               "z": float(getattr(mob, "z_index", 0) or 0)}
-        try:
-            raw = np.asarray(mob.get_points(), dtype=float)
-        except Exception:
-            raw = np.zeros((0, 3))
-        if raw.ndim != 2 or (raw.size and raw.shape[1] != 3) or not np.isfinite(raw).all():
-            raw = np.zeros((0, 3))
-        is_vm = isinstance(mob, self.VMobject)
-        pts = _cubic_points(raw) if is_vm else raw
-        if len(pts):
-            pts = pts.copy()
-            pts[:, :2] = (pts[:, :2] - center[:2]) * scale
-            pts[:, 2] = pts[:, 2] * scale
-        rec["points"] = add(pts)
-        for attr, key in (("tex_string", "tex_string"), ("string", "tex_string"),
-                          ("text", "text")):
-            value = getattr(mob, attr, None)
-            if isinstance(value, str) and key not in rec:
-                if attr == "string" and "MarkupText" in mro:
-                    key = "text"
-                rec[key] = value[:10_000]
-        if "DecimalNumber" in mro and hasattr(mob, "number"):
-            try:
-                rec["number"] = float(np.real(mob.number))
-            except (TypeError, ValueError):
-                pass
-        if is_vm and len(pts):
-            data = mob.data
-            rec["draw"] = self.wire.DRAW_VECTOR
-            rec["fill"] = add(np.clip(_fill(mob), 0, 1))
-            rec["stroke"] = add(np.clip(data["stroke_rgba"][:1], 0, 1))
-            rec["bg_stroke"] = add(np.zeros((1, 4)))
-            width = float(data["stroke_width"][0, 0]) if len(data) else 0.0
-            rec["stroke_width"] = max(0.0, min(width, 1e3))
-            rec["bg_stroke_width"] = 0.0
-            rec["joint"] = "AUTO"
-            rec["cap"] = "ROUND"
-        else:
-            rec["draw"] = self.wire.DRAW_NONE
-        return rec
-
-
-def _fill(mob: Any) -> np.ndarray:
-    """The first fill colour (1 × RGBA): per point in ManimGL 1.7, one uniform in master."""
-    try:
-        return np.asarray(mob.data["fill_rgba"][:1], dtype=float)
-    except (KeyError, ValueError):
-        return np.asarray(mob.uniforms["fill_rgba"], dtype=float).reshape(1, 4)
-
-
 # -- running one scene (in a forked child) ---------------------------------------------------
-def _patch(manimlib: Any) -> None:
-    """Headless context, and the fixes the 3b1b code needs on a current ManimGL."""
-    try:  # ManimGL ≤ 1.7 draws with moderngl: ask it for a headless EGL context
-        import moderngl
-    except ImportError:  # a newer ManimGL (wgpu) finds its own adapter
-        moderngl = None
-    if moderngl is not None:
-        original = moderngl.create_standalone_context
-
-        def standalone(*args: Any, **kwargs: Any) -> Any:
-            kwargs.setdefault("backend", "egl")
-            return original(*args, **kwargs)
-
-        moderngl.create_standalone_context = standalone
-
-    _compat(manimlib)
-
-    # The old SingleStringTex never hands its SVG to SVGMobject (``Must specify
-    # either a file_name or svg_string``): compile it first and pass it along.
-    try:
-        from manimlib.mobject.svg import old_tex_mobject
-        from manimlib.utils.tex_file_writing import latex_to_svg
-    except ImportError:
-        return
-    sst = old_tex_mobject.SingleStringTex
-    init = sst.__init__
-
-    def sst_init(self: Any, tex_string: str, *args: Any, **kwargs: Any) -> None:
-        if "svg_string" not in kwargs:
-            self.math_mode = kwargs.get("math_mode", True)
-            self.alignment = kwargs.get("alignment", R"\centering")
-            body = self.get_tex_file_body(tex_string)
-            kwargs["svg_string"] = latex_to_svg(body, kwargs.get("template", ""),
-                                                kwargs.get("additional_preamble", ""))
-        init(self, tex_string, *args, **kwargs)
-
-    sst.__init__ = sst_init
-
-
-def _compat(manimlib: Any) -> None:
-    """Keyword arguments the 3b1b code passes that ManimGL 1.7 does not take yet.
-
-    Only arguments whose effect is cosmetic or can be applied afterwards: a
-    background stroke (drawn as a normal stroke), gloss and shadow (shading
-    ManimGL 1.7 lacks), and a height or width that reached ``Mobject``
-    unconsumed (applied once the mobject exists).
-    """
-    vm = manimlib.VMobject
-    set_stroke, set_style = vm.set_stroke, vm.set_style
-
-    def stroke(self: Any, *args: Any, background: Any = None, **kwargs: Any) -> Any:
-        return set_stroke(self, *args, **kwargs)
-
-    def style(self: Any, *args: Any, gloss: Any = None, shadow: Any = None,
-              background: Any = None, **kwargs: Any) -> Any:
-        return set_style(self, *args, **kwargs)
-
-    vm.set_stroke, vm.set_style = stroke, style
-    mob = manimlib.Mobject
-    init = mob.__init__
-
-    def mob_init(self: Any, *args: Any, height: Any = None, width: Any = None,
-                 gloss: Any = None, shadow: Any = None, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        if height is not None and self.has_points():
-            self.set_height(height)
-        if width is not None and self.has_points():
-            self.set_width(width)
-
-    mob.__init__ = mob_init
-
-
 def _classify_error(exc: BaseException) -> str:
     if isinstance(exc, SceneTimeout):
         return "timeout"
@@ -294,9 +117,9 @@ def _tb_files(exc: BaseException) -> str:
     return " ".join(fs.filename for fs in traceback.extract_tb(exc.__traceback__))
 
 
-def _run_scene(manimlib: Any, wire: Any, scene_cls: type, out: Path,
+def _run_scene(manimlib: Any, scene_cls: type, out: Path,
                max_waits: int, gl_frames: bool = False) -> dict[str, Any]:
-    encoder = Encoder(manimlib, wire)
+    encoder = Encoder(manimlib, wire, walk)
     Scene = manimlib.Scene
     waits = {"n": 0, "written": 0, "three_d": False}
     fh = open(out, "wb")
@@ -344,7 +167,7 @@ def _run_scene(manimlib: Any, wire: Any, scene_cls: type, out: Path,
         status = _classify_error(exc)
         where = ""
         for fs in traceback.extract_tb(exc.__traceback__):
-            if "manimlib" not in fs.filename and fs.filename != __file__:
+            if "manimlib" not in fs.filename and fs.filename not in OWN_FILES:
                 where = f" ({Path(fs.filename).name}:{fs.lineno})"
         first = (str(exc).strip().splitlines() or [""])[0]
         error = f"{type(exc).__name__}{where}: {first}"[:400]
@@ -363,7 +186,7 @@ def _limit_memory(mb: int) -> None:
         pass
 
 
-def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
+def _fork_scene(manimlib: Any, scene_cls: type, out_dir: Path,
                 args: argparse.Namespace) -> dict[str, Any]:
     out = out_dir / f"{scene_cls.__name__}.jmw"
     result_path = out_dir / f".{scene_cls.__name__}.result.json"
@@ -380,7 +203,7 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             stack = open(out_dir / f".{scene_cls.__name__}.stack", "w")
             faulthandler.register(signal.SIGUSR1, file=stack, all_threads=False)
             _limit_memory(args.memory_mb)
-            res = _run_scene(manimlib, wire, scene_cls, out, args.max_waits, args.gl_frames)
+            res = _run_scene(manimlib, scene_cls, out, args.max_waits, args.gl_frames)
             result_path.write_text(json.dumps(res))
         except BaseException:
             code = 3
@@ -400,7 +223,7 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
             where = _stuck_at(out_dir / f".{scene_cls.__name__}.stack")
             return {"status": "timeout",
                     "error": f"no end after {timeout:g} s{where}",
-                    "waits": None, "snapshots": _count(out, wire),
+                    "waits": None, "snapshots": _count(out),
                     "seconds": round(time.perf_counter() - t0, 3)}
         time.sleep(0.02)
     if (res := _take_result(result_path)) is not None:
@@ -409,7 +232,7 @@ def _fork_scene(manimlib: Any, wire: Any, scene_cls: type, out_dir: Path,
     how = f"signal {sig}" if sig else f"status {os.WEXITSTATUS(status)}"
     return {"status": "memory_exceeded" if sig is None else "crashed",
             "error": f"scene process ended with {how}",
-            "waits": None, "snapshots": _count(out, wire),
+            "waits": None, "snapshots": _count(out),
             "seconds": round(time.perf_counter() - t0, 3)}
 
 
@@ -433,8 +256,6 @@ def _take_result(path: Path) -> dict[str, Any] | None:
 
 def _spawn_scene(scene_cls: type, out_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Run one scene in a fresh interpreter (needed for ManimGL's own frames)."""
-    import subprocess
-
     name = scene_cls.__name__
     result_path = out_dir / f".{name}.result.json"
     t0 = time.perf_counter()
@@ -465,7 +286,7 @@ def _stuck_at(stack: Path) -> str:
     return f" (at {frames[0]})" if frames else ""
 
 
-def _count(path: Path, wire: Any) -> int:
+def _count(path: Path) -> int:
     try:
         return len(wire.split_frames(path.read_bytes(), 10_000))
     except (OSError, ValueError):
@@ -489,17 +310,13 @@ def main(argv: list[str]) -> int:
     os.chdir(out_dir)
     sys.argv = ["manimgl", "--config_file", args.config]
     sys.path[:0] = [str(root), str((root / args.file).parent)]
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-    from benchmark.sandbox.runtime import wire
 
     t0 = time.perf_counter()
     try:
         import manimlib
 
-        _patch(manimlib)
+        patch(manimlib)
         module_name = args.file[:-3].replace("/", ".").replace("\\", ".")
-        import importlib
-
         module = importlib.import_module(module_name)
     except BaseException as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
@@ -523,21 +340,19 @@ def main(argv: list[str]) -> int:
         signal.setitimer(signal.ITIMER_REAL, args.scene_timeout)
         _limit_memory(args.memory_mb)
         for cls in scenes:
-            res = _run_scene(manimlib, wire, cls, out_dir / f"{cls.__name__}.jmw",
+            res = _run_scene(manimlib, cls, out_dir / f"{cls.__name__}.jmw",
                              args.max_waits, args.gl_frames)
             (out_dir / f".{cls.__name__}.result.json").write_text(json.dumps(res))
         return 0
     for cls in scenes:
         res = (_spawn_scene(cls, out_dir, args) if args.gl_frames
-               else _fork_scene(manimlib, wire, cls, out_dir, args))
+               else _fork_scene(manimlib, cls, out_dir, args))
         record(cls.__name__, {**res, "line": _line(cls)})
     return 0
 
 
 def _line(cls: type) -> int:
     """Where the class is defined: scenes run, and are matched to narration, in this order."""
-    import inspect
-
     try:
         return int(inspect.getsourcelines(cls)[1])
     except (OSError, TypeError):
