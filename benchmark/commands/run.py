@@ -13,6 +13,14 @@ from benchmark import summary
 from benchmark.cli import sandbox_args, sandbox_config
 from benchmark.cliargs import CliError, db_args, open_store, print_json
 from benchmark.core.paths import DEFAULT_DB
+from benchmark.core.registry import RegistryError
+from benchmark.core.submission import SubmissionError, submissions
+from benchmark.executors import ExecutorError, cluster_cpus
+from benchmark.runner import RunInterrupted, RunnerError, RunOptions, run_benchmark
+from benchmark.sandbox import bwrap_problem
+from benchmark.scoring import ScoringConfig
+from benchmark.store import StoreError
+from benchmark.suites import SuiteError, load_suite
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -99,8 +107,6 @@ def _from_flags(args: argparse.Namespace) -> dict[str, Any]:
 def _from_run(args: argparse.Namespace, store: Any) -> dict[str, Any]:
     """What to run, for a resume or a retry: the run's own settings (any flag given must
     agree; a retry may name new model arguments)."""
-    from benchmark.store import StoreError
-
     retry = args.resume is None
     try:
         rec = store.get_run(args.retry_failed if retry else args.resume)
@@ -128,19 +134,12 @@ def _from_run(args: argparse.Namespace, store: Any) -> dict[str, Any]:
 
 def _load_suite(name: str, split: str, limit: int | None) -> Any:
     try:
-        from benchmark.suites import SuiteError, load_suite
-    except ImportError as exc:
-        raise CliError(f"suites are not available: {exc}") from None
-    try:
         return load_suite(name, split=split, limit=limit)
     except SuiteError as exc:
         raise CliError(str(exc)) from None
 
 
 def _submission(model: str, model_args: dict[str, str]) -> Any:
-    from benchmark.core.registry import RegistryError
-    from benchmark.core.submission import SubmissionError, submissions
-
     try:
         return submissions.get(model)(**model_args)
     except (RegistryError, SubmissionError) as exc:
@@ -152,8 +151,6 @@ def _submission(model: str, model_args: dict[str, str]) -> Any:
 def _check_tasks(submission: Any, suite: Any, limit: int | None) -> None:
     """The submission's own check of the tasks (``--model file``: every task answered),
     before a database is created or changed."""
-    from benchmark.core.submission import SubmissionError
-
     try:
         submission.select_tasks(list(suite), limited=limit is not None)
     except SubmissionError as exc:
@@ -161,8 +158,6 @@ def _check_tasks(submission: Any, suite: Any, limit: int | None) -> None:
 
 
 def warn_sandbox(config: Any) -> None:
-    from benchmark.sandbox import bwrap_problem
-
     problem = "requested" if config.mode == "rlimit-only" else (
         bwrap_problem() if config.mode == "auto" else None)
     if problem:
@@ -176,11 +171,6 @@ def _sigterm(_sig: int, _frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.executors import ExecutorError, cluster_cpus
-    from benchmark.runner import RunInterrupted, RunnerError, RunOptions, run_benchmark
-    from benchmark.scoring import ScoringConfig
-    from benchmark.store import StoreError
-
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1")
     if args.jobs is not None and args.jobs < 1:

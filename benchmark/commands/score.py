@@ -9,7 +9,17 @@ from pathlib import Path
 
 from benchmark.cli import sandbox_args, sandbox_config
 from benchmark.cliargs import CliError, print_json
+from benchmark.commands.render import read_scene_file, warn_fallback
 from benchmark.core.tasks import Task, TaskFormatError, load_tasks, parse_task
+from benchmark.render import Renderer
+from benchmark.scoring import (
+    HEADLINE,
+    LOWER_IS_BETTER,
+    ScoringConfig,
+    lpips_status,
+    outcome_from_report,
+    score_outcome,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -59,10 +69,6 @@ def read_task(path: Path) -> Task:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.commands.render import read_scene_file, warn_fallback
-    from benchmark.render import Renderer
-    from benchmark.scoring import ScoringConfig, lpips_status, outcome_from_report, score_outcome
-
     task = read_task(args.task)
     if task.reference.code is None:
         raise CliError(f"{args.task}: task {task.id} has no reference code (reference.code)")
@@ -104,8 +110,6 @@ def _fmt(v: float | None) -> str:
 
 def print_table(task_id: str, status: str, error: str, metrics: dict[str, float | None],
                 notes: dict[str, str]) -> None:
-    from benchmark.scoring import HEADLINE, LOWER_IS_BETTER
-
     out = sys.stdout
     out.write(f"{task_id}: {status}{' — ' + error if error else ''}\n\n")
     for m in HEADLINE:
