@@ -22,13 +22,13 @@ from benchmark.suites.synthetic.generate import (
     SUITE,
     VERSION,
     GenerationError,
-    _default_sizes,
     build_scene,
     family,
     generate_task,
     generate_tasks,
     split_path,
 )
+from benchmark.suites.synthetic.sizes import default_sizes
 
 __all__ = ["FAMILIES", "FIXED_SPLITS", "SOURCE", "SPLITS", "SUITE", "VERSION",
            "GenerationError", "MissingSize", "SizeTable", "SyntheticSource", "generate_task",
@@ -42,7 +42,7 @@ def rebuild_layout(task: Task, sizes: SizeTable | None = None) -> Layout:
     sandbox once and cached.
     """
     fam = family(task.family)
-    table = sizes if sizes is not None else _default_sizes()
+    table = sizes if sizes is not None else default_sizes()
     b = table.call(lambda t: build_scene(fam, task.objects, t))
     return b.layout()  # type: ignore[attr-defined]
 

@@ -25,6 +25,7 @@ from benchmark.suites.synthetic._families import FAMILY_CLASSES
 from benchmark.suites.synthetic._family import Family
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._sizes import MissingSize, SizeTable
+from benchmark.suites.synthetic.sizes import default_sizes
 
 __all__ = ["DATA_DIR", "FAMILIES", "FIXED_SPLITS", "ID_OFFSET", "SPLITS", "SUITE", "VERSION",
            "GenerationError", "build_scene", "difficulty", "family", "forbidden_hashes",
@@ -110,7 +111,7 @@ def generate_task(split: str, index: int, sizes: SizeTable | None = None,
         raise GenerationError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
     if index < 0:
         raise GenerationError("task index must be non-negative")
-    table = sizes if sizes is not None else _default_sizes()
+    table = sizes if sizes is not None else default_sizes()
     fam = FAMILIES[_ORDER[index % len(_ORDER)]]
     if avoid is None:
         avoid = forbidden_hashes() if split == "train" else frozenset()
@@ -147,7 +148,7 @@ def generate_split(split: str, sizes: SizeTable | None = None) -> list[Task]:
     """A fixed split in full: no inputs or layout repeat within it or an earlier fixed split."""
     if split not in FIXED_SPLITS:
         raise GenerationError(f"{split!r} is not a fixed split")
-    table = sizes if sizes is not None else _default_sizes()
+    table = sizes if sizes is not None else default_sizes()
     seen: set[str] = set()
     for earlier in FIXED_SPLITS:
         if earlier == split:
@@ -166,17 +167,12 @@ def generate_split(split: str, sizes: SizeTable | None = None) -> list[Task]:
 def generate_tasks(split: str, start: int = 0, n: int = 1,
                    sizes: SizeTable | None = None) -> Iterator[Task]:
     """Tasks ``start … start+n-1`` of a split with rules layouts (train is unbounded)."""
-    table = sizes if sizes is not None else _default_sizes()
+    table = sizes if sizes is not None else default_sizes()
     if split in FIXED_SPLITS:
         yield from generate_split(split, table)[start:start + n]
         return
     for i in range(start, start + n):
         yield table.call(lambda t, i=i: generate_task(split, i, t))  # type: ignore[misc]
-
-
-@cache
-def _default_sizes() -> SizeTable:
-    return SizeTable.shipped()
 
 
 @cache
@@ -193,7 +189,7 @@ def forbidden_hashes() -> frozenset[str]:
             out.add(t.inputs_hash())
             out.add(t.layout_hash())
             try:
-                rebuilt = rebuild_layout(t, _default_sizes())
+                rebuilt = rebuild_layout(t, default_sizes())
             except (MissingSize, GenerationError):
                 continue
             out.add(replace(t, reference=Reference(rebuilt)).layout_hash())
