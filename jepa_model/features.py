@@ -37,10 +37,12 @@ from benchmark.suites.synthetic.sizes import (
     intrinsic_size,
     size_key,
 )
+from jepa_model.config import Config
 from jepa_model.structure import family_index, place_features, relation_matrix
 
 __all__ = ["FEATURES_VERSION", "Featurizer", "SceneArrays",
-           "denormalize_box", "denormalize_boxes", "normalize_box", "normalize_boxes"]
+           "denormalize_box", "denormalize_boxes", "featurizer_for", "normalize_box",
+           "normalize_boxes"]
 
 FEATURES_VERSION = 2  # bump when SceneArrays' meaning changes (invalidates disk caches)
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
@@ -177,3 +179,13 @@ class Featurizer:
             prompt=vectors[index[task.prompt]].astype(np.float32), task_id=task.id,
             object_ids=[o.id for o in task.objects], place=place_features(task),
             rel=relation_matrix(task), family=family_index(task))
+
+
+def featurizer_for(cfg: Config) -> Featurizer:
+    """The featurizer of ``cfg.data.text_encoder`` with its embedding cache; checks that the
+    encoder's dimension is ``model.text_dim``."""
+    encoder = TextEncoder.load(cfg.data.text_encoder)
+    if encoder.dim != cfg.model.text_dim:
+        raise ValueError(f"model.text_dim is {cfg.model.text_dim} but the text encoder "
+                         f"{encoder.path} gives {encoder.dim}-dimensional embeddings")
+    return Featurizer(encoder, EmbeddingCache(encoder))
