@@ -49,7 +49,8 @@ def evaluate(model: JEPA, batches: list[dict[str, torch.Tensor]],
         scores += _scene_mious(pred.float().cpu().numpy(), target.cpu().numpy(),
                                m.cpu().numpy())
     model.train()
-    return {"val_loss_box": losses / max(n, 1), "val_miou": sum(scores) / max(len(scores), 1)}
+    miou = float(sum(scores) / max(len(scores), 1))
+    return {"val_loss_box": losses / max(n, 1), "val_miou": miou}
 
 
 def _scene_mious(pred: np.ndarray, target: np.ndarray, mask: np.ndarray) -> list[float]:
