@@ -21,6 +21,7 @@ __all__ = ["evaluate", "to_device", "validation_batches"]
 
 
 def to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    """The batch's tensors on ``device`` (asynchronously from pinned memory)."""
     return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
 
@@ -63,6 +64,7 @@ def _scene_mious(pred: np.ndarray, target: np.ndarray, mask: np.ndarray) -> list
             out.append(mean_padded_iou({str(i): denormalize_box(p[i]) for i in idx},
                                        {str(i): denormalize_box(t[i]) for i in idx}))
     return out
+
 
 def validation_batches(scenes: list[Any], bs: int, image: Any = None
                        ) -> list[dict[str, torch.Tensor]]:
