@@ -55,7 +55,6 @@ def bench(checkpoint: Path, n: int = 100, threads: int = 1, suite: str = "synthe
           split: str = "test") -> BenchResult:
     import torch
 
-
     torch.set_num_threads(threads)
     tasks = load_suite(suite, split, limit=n + 1).tasks
     if len(tasks) < 2:

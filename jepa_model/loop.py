@@ -44,6 +44,7 @@ class TrainResult:
     samples_per_s: float
     final: dict[str, float] = field(default_factory=dict)
 
+
 def lr_at(step: int, total: int, cfg: Config) -> float:
     """Linear warm-up to ``optim.lr``, then cosine decay to ``optim.min_lr``."""
     o = cfg.optim
@@ -51,6 +52,7 @@ def lr_at(step: int, total: int, cfg: Config) -> float:
         return o.lr * (step + 1) / o.warmup_steps
     t = (step - o.warmup_steps) / max(1, total - o.warmup_steps)
     return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1 + math.cos(math.pi * min(t, 1.0)))
+
 
 class TrainLoop:
     """The optimisation loop and its state (step, schedule length, speed, last losses)."""
@@ -197,6 +199,7 @@ class TrainLoop:
             for k, v in row.items():
                 if k not in ("step", "epoch"):
                     self.board.add_scalar(k, v, step)
+
 
 def _tensorboard(out: Path) -> Any:
     try:

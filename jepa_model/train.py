@@ -52,10 +52,12 @@ def _seed(seed: int) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)
 
+
 def _validation(cfg: Config, featurizer: Featurizer, n: int = 200
                 ) -> list[dict[str, torch.Tensor]]:
     return validation_batches(featurizer.scenes(load_suite("synthetic", "val", limit=n).tasks),
                               cfg.optim.batch_size, cfg.model.image)
+
 
 def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool = True,
           log: Callable[[str], Any] = print, max_steps: int | None = None,
