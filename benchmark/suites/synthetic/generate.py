@@ -29,7 +29,7 @@ from benchmark.suites.synthetic.sizes import default_sizes
 
 __all__ = ["DATA_DIR", "FAMILIES", "FIXED_SPLITS", "ID_OFFSET", "SPLITS", "SUITE", "VERSION",
            "GenerationError", "build_scene", "difficulty", "family", "forbidden_hashes",
-           "generate_split", "generate_task", "generate_tasks", "split_path"]
+           "generate_split", "generate_task", "generate_tasks", "rebuild_layout", "split_path"]
 
 SUITE = "synthetic"
 VERSION = "v1"
@@ -175,11 +175,21 @@ def generate_tasks(split: str, start: int = 0, n: int = 1,
         yield table.call(lambda t, i=i: generate_task(split, i, t))  # type: ignore[misc]
 
 
+def rebuild_layout(task: Task, sizes: SizeTable | None = None) -> Layout:
+    """The task's layout from its inputs alone, by its family's rules (no rendering).
+
+    Sizes come from the shipped table; contents it lacks are measured in the
+    sandbox once and cached.
+    """
+    fam = family(task.family)
+    table = sizes if sizes is not None else default_sizes()
+    b = table.call(lambda t: build_scene(fam, task.objects, t))
+    return b.layout()  # type: ignore[attr-defined]
+
+
 @cache
 def forbidden_hashes() -> frozenset[str]:
     """Inputs and layout hashes of the shipped test and val tasks (rules layout too)."""
-    from benchmark.suites.synthetic import rebuild_layout
-
     out: set[str] = set()
     for split in FIXED_SPLITS:
         path = split_path(split)
