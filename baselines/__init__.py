@@ -11,7 +11,7 @@ nothing here is imported until ``--model`` names it:
   relations and anchors (its plan in ``_plan``, its context-task rules in
   ``_context``, the Manim helpers it writes into scenes in ``_helpers``);
 * ``retrieval`` (:mod:`baselines.retrieval`): the nearest training scene's layout,
-  adapted to the new contents (``_adapt``);
+  adapted to the new contents (``_adapt``, its object matching in ``_match``);
 * ``llm`` (:mod:`baselines.llm`): a language model writes the scene from the
   description (Hugging Face ``transformers`` or any OpenAI-compatible server);
 * ``file`` (:mod:`baselines.file`): programs generated anywhere, read from a

@@ -5,7 +5,7 @@ module carries its layout over:
 
 1. **Match** the new task's objects to the retrieved task's by kind (never
    across kinds), preferring equal ids, then equal contents, then the same
-   place in the object list (Hungarian assignment).
+   place in the object list (Hungarian assignment; ``baselines._match``).
 2. **Place** every free object at its *natural* size (the new content rendered
    alone, from the synthetic size table; the retrieved box's size when the
    table does not know it), keeping its position relative to what it was
@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from baselines._match import match_objects, partners
 from benchmark.compose import DEPENDENT_KINDS, dependencies
 from benchmark.core.frame import FRAME_HALF_HEIGHT, FRAME_HALF_WIDTH
 from benchmark.core.tasks import Box, ObjectSpec, Task
@@ -66,42 +67,6 @@ class Adapted:
     boxes: dict[str, Box]
     matches: dict[str, str]  # new object id -> retrieved object id
     unmatched: list[str]  # new objects with no counterpart of their kind
-
-
-def match_objects(new: Task, old: Task) -> dict[str, str]:
-    """New object id → retrieved object id, same kinds only, by id, content and order."""
-    from scipy.optimize import linear_sum_assignment
-
-    a, b = new.objects, old.objects
-    if not a or not b:
-        return {}
-    big = 1e6
-    cost = np.full((len(a), len(b)), big)
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            if x.kind != y.kind:
-                continue
-            cost[i, j] = ((0.0 if x.id == y.id else 4.0) + (0.0 if x.content == y.content
-                                                             else 1.0)
-                          + 0.1 * abs(i / len(a) - j / len(b)))
-    rows, cols = linear_sum_assignment(cost)
-    return {a[i].id: b[j].id for i, j in zip(rows, cols, strict=True) if cost[i, j] < big}
-
-
-def _partners(task: Task) -> dict[str, list[tuple[str, str]]]:
-    """Object id → (partner id, relation) for every stated relation, both ways, and for
-    what an object is built on (a graph's axes, a brace's target, an arrow's ends)."""
-    out: dict[str, list[tuple[str, str]]] = {o.id: [] for o in task.objects}
-    for r in task.relations:
-        if r.a in out and r.b in out and r.a != r.b:
-            out[r.a].append((r.b, r.rel))
-            out[r.b].append((r.a, r.rel))
-    for o in task.objects:
-        for d in dependencies(o):
-            if d in out and d != o.id:
-                out[o.id].append((d, "built_on"))
-                out[d].append((o.id, "built_on"))
-    return out
 
 
 def _span(box: Box, axis: str) -> tuple[float, float]:
@@ -266,7 +231,7 @@ class _Adapter:
                  ) -> None:
         self.new, self.old, self.old_boxes, self.size = new, old, old_boxes, size
         self.matches = {k: v for k, v in match_objects(new, old).items() if v in old_boxes}
-        self.partners = _partners(new)
+        self.partners = partners(new)
         self.old_specs = {o.id: o for o in old.objects}
         #: the matched retrieved box of each new object
         self.olds = {o.id: old_boxes[self.matches[o.id]] for o in new.objects

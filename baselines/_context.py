@@ -33,7 +33,7 @@ from benchmark.compose import create_expr
 from benchmark.core.tasks import ObjectSpec
 
 if TYPE_CHECKING:
-    from baselines.template import _Writer
+    from baselines.template import SceneWriter
 
 __all__ = ["place_in_context"]
 
@@ -45,7 +45,7 @@ def _is_title(o: ObjectSpec) -> bool:
     return o.kind in _TEXT and o.given is not None and o.given.ymax >= TITLE_TOP
 
 
-def place_in_context(w: _Writer, free: list[Cluster], obstacles: list[str]) -> None:
+def place_in_context(w: SceneWriter, free: list[Cluster], obstacles: list[str]) -> None:
     """Place the free clusters of a context task (``w``: the template's writer)."""
     task = w.task
     objects = {o.id: o for o in task.objects}
@@ -92,12 +92,12 @@ def place_in_context(w: _Writer, free: list[Cluster], obstacles: list[str]) -> N
             shapes.append(tree)
 
 
-def _single(w: _Writer, c: Cluster, *kinds: str) -> bool:
+def _single(w: SceneWriter, c: Cluster, *kinds: str) -> bool:
     """A cluster of one unit whose owner is of one of ``kinds`` (members may follow it)."""
     return c.order == [c.root] and w.task.object(c.root).kind in kinds
 
 
-def _beside(w: _Writer, tree: str, anchor: str, side: str, obstacles: list[str],
+def _beside(w: SceneWriter, tree: str, anchor: str, side: str, obstacles: list[str],
             gap: str) -> None:
     placed = [o for o in obstacles if o != anchor]
     w.emit(f"{w.helper('beside')}({tree}, {anchor}, {side}, [{', '.join(placed)}], "
@@ -105,7 +105,7 @@ def _beside(w: _Writer, tree: str, anchor: str, side: str, obstacles: list[str],
     w.emit(f"{w.helper('keep_in_frame')}({tree})")
 
 
-def _text_scales(w: _Writer, givens: list[ObjectSpec]) -> dict[str, str]:
+def _text_scales(w: SceneWriter, givens: list[ObjectSpec]) -> dict[str, str]:
     """Per text kind, an expression for the scale its last given (non-title) object was
     typeset at: the given width over the natural width."""
     out: dict[str, str] = {}

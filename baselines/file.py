@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from baselines.llm.prompting import extract_code
 from benchmark.core.submission import Generation, SubmissionError
 from benchmark.core.tasks import Task
 from benchmark.sampling import SamplingSubmission
@@ -108,8 +109,6 @@ class _Reader:
         self.answers[task_id] = _Answer(no, list(codes), [""] * len(codes), meta)
 
     def batch_line(self, no: int, obj: dict[str, Any]) -> None:
-        from baselines.llm.prompting import extract_code
-
         custom = obj.get("custom_id")
         if not isinstance(custom, str) or not custom:
             raise self.fail(no, '"custom_id" must be a non-empty string')
@@ -193,6 +192,12 @@ class FileGenerations(SamplingSubmission):
                    "skip: the run covers only the tasks the file answers",
         "sha256": "the file's sha256, set by the run itself and checked on --resume",
     }
+
+    @staticmethod
+    def custom_id(task_id: str, sample: int, samples: int) -> str:
+        """The ``custom_id`` a Batch API request for one sample must carry to be read back
+        (:func:`batch_custom_id`)."""
+        return batch_custom_id(task_id, sample, samples)
 
     def __init__(self, **args: str) -> None:
         super().__init__(**args)

@@ -31,10 +31,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from baselines._adapt import adapt_layout
+from baselines.template import write_scene
 from benchmark.compose import ComposeError, Placement, compose_scene
 from benchmark.core.submission import Generation, Submission, SubmissionError
 from benchmark.core.tasks import KINDS, Box, ObjectSpec, Task
+from benchmark.core.text import EmbeddingCache, EncoderNotFoundError, TextEncoder
 from benchmark.sampling import ModelUnavailable
+from benchmark.suites.heldout import LeakageError, check_no_leak
+from benchmark.suites.synthetic import generate_tasks
+from benchmark.suites.synthetic.sizes import SizeTable, intrinsic_size, size_key
+from benchmark.suites.threeb1b.source import SOURCE as THREEB1B
 
 __all__ = ["DEFAULT_INDEX", "Retrieval", "RetrievalIndex", "index_tasks"]
 
@@ -46,14 +53,10 @@ W_FAMILY, W_OBJECTS, W_GIVEN, W_PLACE, W_RELATIONS = 1.0, 1.0, 0.5, 0.5, 1.0
 def index_tasks(suite: str, n: int) -> tuple[str, list[Task]]:
     """The training tasks a task of ``suite`` is retrieved from: (source name, tasks)."""
     if suite == "3b1b":
-        from benchmark.suites.threeb1b.source import SOURCE
-
-        if not SOURCE.size("dev"):
+        if not THREEB1B.size("dev"):
             raise SubmissionError("retrieval: the 3b1b dev split is not prepared on this "
                                   "machine (python -m benchmark prepare 3b1b …)")
-        return "3b1b/dev", list(SOURCE.load("dev").tasks)[:n]
-    from benchmark.suites.synthetic import generate_tasks
-
+        return "3b1b/dev", list(THREEB1B.load("dev").tasks)[:n]
     return "synthetic/train", list(generate_tasks("train", 0, n))
 
 
@@ -102,8 +105,6 @@ class RetrievalIndex:
     """Training tasks with their prompt embeddings; ``nearest(task)`` ranks them."""
 
     def __init__(self, source: str, tasks: list[Task], embed: Any) -> None:
-        from benchmark.suites.heldout import LeakageError, check_no_leak
-
         tasks = [t for t in tasks if t.reference.layout]
         if not tasks:
             raise SubmissionError(f"retrieval: no training tasks with a layout in {source}")
@@ -154,8 +155,6 @@ _LOCK = threading.Lock()
 
 def _encoder(path: str | None) -> Any:
     """``texts -> unit vectors`` through the on-disk embedding cache (one per process)."""
-    from benchmark.core.text import EmbeddingCache, EncoderNotFoundError, TextEncoder
-
     with _LOCK:
         if str(path) not in _ENCODERS:
             try:
@@ -183,8 +182,6 @@ class Retrieval(Submission):
         if self.encoder is not None and not Path(self.encoder).expanduser().is_dir():
             raise SubmissionError(f"retrieval: no sentence encoder folder at {self.encoder}")
         self._embed = _encoder(self.encoder)  # a missing encoder fails before the run
-        from benchmark.suites.synthetic import SizeTable
-
         self.sizes = SizeTable.shipped(measuring=False)
 
     def index(self, suite: str) -> RetrievalIndex:
@@ -201,8 +198,6 @@ class Retrieval(Submission):
             return _INDEXES[key]
 
     def generate(self, task: Task) -> Generation:
-        from baselines._adapt import adapt_layout
-
         t0 = time.perf_counter()
         index = self.index(task.suite)
         near, cos, score = index.nearest(task)
@@ -219,15 +214,11 @@ class Retrieval(Submission):
         try:
             code = compose_scene(task, placements)
         except ComposeError as exc:
-            from baselines.template import write_scene
-
             meta["fallback"] = f"template ({exc})"
             code = write_scene(task)
         return Generation(code=code, meta=meta)
 
     def _natural(self, o: ObjectSpec, task: Task) -> tuple[float, float] | None:
-        from jepa_model.features import intrinsic_size
-
         return intrinsic_size(o, task, self.sizes)
 
     def _placement(self, o: ObjectSpec, task: Task, box: Box) -> Placement:
@@ -236,8 +227,6 @@ class Retrieval(Submission):
         ``move_to`` centres manim's bounding box (which counts Bézier control points),
         while the harness measures the drawn points; the size table knows both.
         """
-        from jepa_model.features import size_key
-
         cx, cy = box.center
         key = size_key(o, task)
         if key is not None and key in self.sizes:

@@ -41,7 +41,7 @@ from benchmark.compose import (
 from benchmark.core.submission import Generation, Submission
 from benchmark.core.tasks import Box, ObjectSpec, Task
 
-__all__ = ["Template", "write_scene"]
+__all__ = ["SceneWriter", "Template", "write_scene"]
 
 INDENT = " " * 8
 
@@ -56,7 +56,7 @@ class Template(Submission):
         return Generation(code=write_scene(task, buff), meta={"buff": buff})
 
 
-class _Writer:
+class SceneWriter:
     """Accumulates the body of ``construct`` and the helpers it needs."""
 
     def __init__(self, task: Task, plan: Plan, buff: float) -> None:
@@ -231,7 +231,7 @@ def _creation_order(specs: list[ObjectSpec]) -> list[ObjectSpec]:
 def write_scene(task: Task, buff: float = 0.25, class_name: str = "GeneratedScene") -> str:
     """The template's Manim CE scene for ``task``."""
     plan = plan_layout(task)
-    w = _Writer(task, plan, buff)
+    w = SceneWriter(task, plan, buff)
     order = _creation_order(task.objects)
     late_ids = {x for x, *_ in plan.late}
     in_units = [o for o in order
@@ -287,7 +287,7 @@ def write_scene(task: Task, buff: float = 0.25, class_name: str = "GeneratedScen
             + "\n".join(w.lines) + "\n")
 
 
-def _place_anchored(w: _Writer, c: Cluster, obstacles: list[str]) -> list[str]:
+def _place_anchored(w: SceneWriter, c: Cluster, obstacles: list[str]) -> list[str]:
     """Lay out a cluster around its given or placed anchor; return the new obstacles."""
     assert c.anchor is not None
     if c.anchor in w.plan.pins:
@@ -308,7 +308,7 @@ def _place_anchored(w: _Writer, c: Cluster, obstacles: list[str]) -> list[str]:
     return [w.unit_expr[c.anchor], *subs]
 
 
-def _place_free(w: _Writer, free: list[Cluster], obstacles: list[str]) -> None:
+def _place_free(w: SceneWriter, free: list[Cluster], obstacles: list[str]) -> None:
     """Titles to the top, then the rest into the roomiest clear part of the frame."""
     for c in (c for c in free if c.title):
         tree, _ = w.tree(c, c.root)

@@ -11,10 +11,12 @@ where every object without a given box goes; the shared composer
   placements), optional ``image`` branch with ``frames`` and ``masks``;
 * training: ``config`` (strict YAML configs in ``configs/``), ``data`` (training
   scenes, the held-out guard, the batch collator), ``pack`` (featurised scenes
-  that travel to a GPU machine), ``train``, ``checkpoint`` (safetensors
-  checkpoints and inference exports);
+  that travel to a GPU machine), ``train`` (with ``loop``, the optimisation loop,
+  and ``validation``, the benchmark's miou on ``val``), ``checkpoint``
+  (safetensors checkpoints and inference exports);
 * use: ``submission`` (the registered ``jepa`` submission), ``codegen`` (the
-  ``codegen=llm`` writer), ``probe`` and ``bench`` (``python -m jepa_model``).
+  ``codegen=llm`` writer: the ``llm`` submission, found by name in the registry),
+  ``probe`` and ``bench`` (``python -m jepa_model``).
 
 The shipped checkpoints live in ``checkpoints/``.  A submissions-tier package: it
 builds on ``benchmark`` and never imports its sibling ``baselines``

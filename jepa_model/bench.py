@@ -21,6 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmark.core.text import EmbeddingCache
+from benchmark.suites import load_suite
+from jepa_model.features import Featurizer
+from jepa_model.submission import Jepa, JepaPredictor
+
 __all__ = ["BenchResult", "bench"]
 
 
@@ -49,11 +54,6 @@ def _summary(rows: list[tuple[float, float]]) -> dict[str, float]:
 def bench(checkpoint: Path, n: int = 100, threads: int = 1, suite: str = "synthetic",
           split: str = "test") -> BenchResult:
     import torch
-
-    from benchmark.core.text import EmbeddingCache
-    from benchmark.suites import load_suite
-    from jepa_model.features import Featurizer
-    from jepa_model.submission import Jepa, JepaPredictor
 
     torch.set_num_threads(threads)
     tasks = load_suite(suite, split, limit=n + 1).tasks

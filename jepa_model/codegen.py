@@ -3,25 +3,28 @@
 The default writer is the shared composer (:func:`benchmark.compose.compose_scene`), which
 cannot produce broken code.  With ``--model-arg codegen=llm`` the predicted boxes become
 constraints in the ``llm`` submission's prompt instead — the task as the plain LLM sees it,
-plus one line per object with the box it must occupy — and the model writes the scene.  Every
-``llm`` option is passed through with an ``llm_`` prefix (``llm_backend=openai``,
-``llm_base_url=…``, ``llm_model=…``); its reply cache, retries and errors are the ``llm``
-submission's own.  One program per task: sampling (``n``) and repair rounds are the ``llm``
-submission's business, not the layout model's.
+plus one line per object with the box it must occupy — and the model writes the scene
+(the ``llm`` submission's public ``write_code``).  Every ``llm`` option is passed through
+with an ``llm_`` prefix (``llm_backend=openai``, ``llm_base_url=…``, ``llm_model=…``); its
+reply cache, retries and errors are the ``llm`` submission's own.  One program per task:
+sampling (``n``) and repair rounds are the ``llm`` submission's business, not the layout
+model's.  The ``llm`` submission is looked up by name in the submission registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from baselines.llm.prompting import task_messages
-from baselines.llm.submission import Llm
-from benchmark.core.submission import Generation
+from benchmark.core.submission import Generation, submissions
 from benchmark.core.tasks import Task
 
 __all__ = ["LLM_ARGS", "LayoutLlm", "layout_constraints"]
 
-LLM_ARGS = tuple(k for k in Llm.args_help if k not in ("n", "repair_rounds"))
+LLM = "llm"
+"""The registered name of the submission that writes the code."""
+
+LLM_ARGS = tuple(k for k in submissions.get(LLM).args_help if k not in ("n", "repair_rounds"))
 """The ``llm`` options that ``codegen=llm`` passes through (as ``llm_<name>``)."""
 
 
@@ -40,13 +43,12 @@ def layout_constraints(task: Task, boxes: Mapping[str, tuple[float, float, float
     return "\n".join(lines)
 
 
-class LayoutLlm(Llm):
+class LayoutLlm:
     """The ``llm`` submission asked to write a scene under a given layout."""
+
+    def __init__(self, **args: str) -> None:
+        self.llm: Any = submissions.get(LLM)(**args)
 
     def write(self, task: Task, boxes: Mapping[str, tuple[float, float, float, float]]
               ) -> Generation:
-        messages = task_messages(task, self.config.shots)
-        last = messages[-1]
-        messages[-1] = {"role": last["role"],
-                        "content": last["content"] + "\n\n" + layout_constraints(task, boxes)}
-        return self._ask([(tuple(messages), 0, 0)])[0]
+        return self.llm.write_code(task, layout_constraints(task, boxes))

@@ -65,8 +65,12 @@ import numpy as np
 
 from benchmark.core.tasks import Task
 from benchmark.suites.heldout import LeakageError, check_no_leak, heldout_hashes, task_hashes
+from benchmark.suites.synthetic import VERSION, generate_tasks
+from benchmark.suites.synthetic.sizes import SIZES_PATH
+from benchmark.suites.threeb1b.source import SOURCE as THREEB1B
 from jepa_model.config import AugmentConfig, DataConfig, ImageConfig  # the config's own
 from jepa_model.features import FEATURES_VERSION, Featurizer, SceneArrays
+from jepa_model.frames import image_batch, render_frames
 from jepa_model.structure import PLACE_DIM
 
 if TYPE_CHECKING:
@@ -161,8 +165,6 @@ def _default_feature_dir() -> Path:
 
 
 def sizes_digest() -> str:
-    from benchmark.suites.synthetic._sizes import SIZES_PATH
-
     data = SIZES_PATH.read_bytes() if SIZES_PATH.is_file() else b""
     return hashlib.sha256(data).hexdigest()[:8]
 
@@ -209,9 +211,6 @@ class TrainingData:
         """Synthetic train ``[start, start+n)`` plus 3b1b dev, from the disk cache when there;
         with ``image``, each synthetic scene also gets its rendered frame (cached per block;
         3b1b dev scenes train on a black frame)."""
-        from benchmark.suites.synthetic import VERSION, generate_tasks
-        from benchmark.suites.threeb1b.source import SOURCE as THREEB1B
-
         config = config or DataConfig()
         heldout = heldout_hashes()
         root = (Path(config.cache_dir) if config.cache_dir else _default_feature_dir()
@@ -265,8 +264,6 @@ def _frames(path: Path, tasks: Callable[[], list[Task]], image: ImageConfig,
     if path.is_file():
         with np.load(path, allow_pickle=False) as z:
             return z["frames"]
-    from jepa_model.frames import render_frames
-
     todo = tasks()
     if log is not None:
         log(f"rendering {len(todo)} frames → {path.name}")
@@ -366,8 +363,6 @@ def collate(scenes: Sequence[SceneArrays], rng: np.random.Generator, mask_min: i
            "place": place, "rel": rel, "family": family, "anchor": anchor}
     batch = {k: torch.from_numpy(out[k]) for k in BATCH_KEYS}
     if image is not None:
-        from jepa_model.frames import image_batch
-
         batch.update(image_batch([s.frame for s in scenes], image, anchor, mask & valid, rng,
                                  train, augment.color_jitter if augment is not None else 0.0))
     return batch

@@ -13,12 +13,12 @@ of any other object is its reference-layout box (the training target), matched
 by object id; objects without one (inference tasks) get zeros and
 ``box_known = False``.
 
-Intrinsic sizes come from inputs alone, never from the layout: independent
-kinds by ``object_key``, a graph relative to its axes (``graph_key``), a brace
-relative to its target (``brace_key``).  Arrows have no intrinsic size: their
-length is the distance between their endpoints' *placed* boxes, which is the
-target layout itself, so it would leak; they get ``size_known = False`` like any
-content the table does not know (3b1b images, uncomposable params).
+Intrinsic sizes come from inputs alone, never from the layout
+(:mod:`benchmark.suites.synthetic.sizes`: ``size_key`` and ``intrinsic_size``).
+Arrows have no intrinsic size: their length is the distance between their
+endpoints' *placed* boxes, which is the target layout itself, so it would leak;
+they get ``size_known = False`` like any content the table does not know (3b1b
+images, uncomposable params).
 """
 
 from __future__ import annotations
@@ -28,22 +28,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchmark.compose import ComposeError
 from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
-from benchmark.core.tasks import KINDS, Box, ObjectSpec, Task
+from benchmark.core.tasks import KINDS, Box, Task
 from benchmark.core.text import EmbeddingCache, TextEncoder
-from benchmark.suites.synthetic._sizes import (
-    MissingSize,
+from benchmark.suites.synthetic.sizes import (
     SizeTable,
-    brace_key,
-    graph_key,
-    object_key,
+    default_sizes,
+    intrinsic_size,
+    size_key,
 )
+from jepa_model.config import Config
 from jepa_model.structure import family_index, place_features, relation_matrix
 
 __all__ = ["FEATURES_VERSION", "Featurizer", "SceneArrays",
-           "denormalize_box", "denormalize_boxes", "intrinsic_size", "normalize_box",
-           "normalize_boxes", "size_key"]
+           "denormalize_box", "denormalize_boxes", "featurizer_for", "normalize_box",
+           "normalize_boxes"]
 
 FEATURES_VERSION = 2  # bump when SceneArrays' meaning changes (invalidates disk caches)
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
@@ -76,37 +75,6 @@ def denormalize_boxes(v: np.ndarray) -> np.ndarray:
     c = np.asarray(v, dtype=np.float64) * _HALF
     return np.stack([c[..., 0] - c[..., 2] / 2, c[..., 1] - c[..., 3] / 2,
                      c[..., 0] + c[..., 2] / 2, c[..., 1] + c[..., 3] / 2], axis=-1)
-
-
-def size_key(spec: ObjectSpec, task: Task) -> str | None:
-    """The size-table key of an object rendered alone; ``None`` when it has none."""
-    try:
-        if spec.kind == "graph":
-            return graph_key(task.object(str(spec.params.get("axes", ""))), spec)
-        if spec.kind == "brace":
-            return brace_key(task.object(str(spec.params.get("target", ""))), spec)
-        if spec.kind == "arrow":
-            return None  # its length is the placed endpoints' distance: the target layout
-        return object_key(spec)
-    except (KeyError, ComposeError, TypeError):
-        return None  # a missing reference, or params compose does not know
-
-
-def intrinsic_size(spec: ObjectSpec, task: Task, sizes: SizeTable) -> tuple[float, float] | None:
-    """Width and height (scene units) of the object rendered alone, or ``None``.
-
-    The point box (what the harness measures, what reference layouts hold);
-    ``None`` for arrows, unknown kinds and keys the table has not measured
-    (``Featurizer(measure_missing=True)`` measures those first).
-    """
-    key = size_key(spec, task)
-    if key is None:
-        return None
-    try:
-        _, p = sizes.geometry(key)
-    except MissingSize:
-        return None
-    return p.width, p.height
 
 
 @dataclass
@@ -146,9 +114,7 @@ class Featurizer:
             raise ValueError(f"embedding cache of {cache.encoder.id!r} given for encoder "
                              f"{encoder.id!r}")
         if sizes is None:
-            from benchmark.suites.synthetic.generate import _default_sizes
-
-            sizes = _default_sizes()  # the generator's own table: train sizes are in it
+            sizes = default_sizes()  # the generator's own table: train sizes are in it
         self.encoder = encoder
         self.cache = cache
         self.sizes = sizes
@@ -213,3 +179,13 @@ class Featurizer:
             prompt=vectors[index[task.prompt]].astype(np.float32), task_id=task.id,
             object_ids=[o.id for o in task.objects], place=place_features(task),
             rel=relation_matrix(task), family=family_index(task))
+
+
+def featurizer_for(cfg: Config) -> Featurizer:
+    """The featurizer of ``cfg.data.text_encoder`` with its embedding cache; checks that the
+    encoder's dimension is ``model.text_dim``."""
+    encoder = TextEncoder.load(cfg.data.text_encoder)
+    if encoder.dim != cfg.model.text_dim:
+        raise ValueError(f"model.text_dim is {cfg.model.text_dim} but the text encoder "
+                         f"{encoder.path} gives {encoder.dim}-dimensional embeddings")
+    return Featurizer(encoder, EmbeddingCache(encoder))

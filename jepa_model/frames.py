@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from benchmark.render import Renderer
+from benchmark.sandbox import SandboxConfig, Status
 from jepa_model.config import ImageConfig
 
 if TYPE_CHECKING:
@@ -46,9 +48,6 @@ def render_frames(tasks: Sequence[Task], height: int, width: int, jobs: int = 2
                   ) -> tuple[np.ndarray, int]:
     """(frames uint8 [n, height, width, 3], how many are black because they could not be
     drawn): each task's reference code rendered in the sandbox at that size."""
-    from benchmark.render import Renderer
-    from benchmark.sandbox import SandboxConfig, Status
-
     frames = np.zeros((len(tasks), height, width, 3), np.uint8)
     todo = [i for i, t in enumerate(tasks) if t.reference.code]
     failed = len(tasks) - len(todo)
@@ -71,6 +70,8 @@ def image_batch(frames: Sequence[np.ndarray | None], cfg: ImageConfig, box: np.n
     [B, N, 4] true boxes and [B, N] masked objects."""
     import torch
 
+    # masks imports torch: deferred so that jepa_model.data (and `--model jepa`) import
+    # without it
     from jepa_model.masks import patches_covering, sample_block_masks
 
     b, h, w = len(frames), cfg.image_height, cfg.image_width

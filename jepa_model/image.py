@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from benchmark.core.compat import ensure_torchvision
 from jepa_model.config import ConfigError, ImageConfig
 from jepa_model.encoder import Transformer
 
@@ -89,8 +90,6 @@ def load_clip_vision(path: str) -> nn.Module:
     if not (where / "config.json").is_file():
         raise ConfigError(f"model.image.clip_path: no CLIP vision model at {path} "
                           f"(config.json missing; weights are never downloaded)")
-    from benchmark.core.compat import ensure_torchvision
-
     ensure_torchvision()  # transformers' vision code imports torchvision (CUDA wheel on CPU)
     from transformers import CLIPVisionModel  # heavy import, only when the branch is used
 

@@ -38,7 +38,7 @@ from jepa_model.structure import N_RELATION_TYPES
 from jepa_model.tokens import ObjectTokenizer
 
 __all__ = ["CENTER_BOUND", "JEPA", "SIZE_BOUND", "EncoderOut", "LayoutHead", "SceneEncoder",
-           "generalized_iou", "momentum_schedule", "parameter_groups"]
+           "box_iou", "generalized_iou", "momentum_schedule", "parameter_groups"]
 
 CENTER_BOUND = 1.25
 """Predicted centres lie in (-1.25, 1.25) frame half-widths: in frame plus a little overhang."""
@@ -123,6 +123,26 @@ def generalized_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     hull = (torch.maximum(a1, b1) - torch.minimum(a0, b0)).prod(-1)
     union, hull = union.clamp(min=1e-9), hull.clamp(min=1e-9)
     return inter / union - (hull - union) / hull
+
+
+def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Plain IoU of normalised (cx, cy, w, h) boxes in scene units (the frame's aspect kept);
+    the probe's measure.  Not the benchmark's ``miou``, which pads thin boxes
+    (:func:`benchmark.core.geometry.mean_padded_iou`)."""
+    scale = a.new_tensor([FRAME_WIDTH / 2, FRAME_HEIGHT / 2, FRAME_WIDTH, FRAME_HEIGHT])
+    a, b = a * scale, b * scale
+
+    def corners(x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return (x[..., 0] - x[..., 2] / 2, x[..., 1] - x[..., 3] / 2,
+                x[..., 0] + x[..., 2] / 2, x[..., 1] + x[..., 3] / 2)
+
+    ax0, ay0, ax1, ay1 = corners(a)
+    bx0, by0, bx1, by1 = corners(b)
+    iw = (torch.minimum(ax1, bx1) - torch.maximum(ax0, bx0)).clamp(min=0)
+    ih = (torch.minimum(ay1, by1) - torch.maximum(ay0, by0)).clamp(min=0)
+    inter = iw * ih
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return inter / union.clamp(min=1e-9)
 
 
 def momentum_schedule(step: int, total: int, start: float = 0.996, end: float = 1.0) -> float:

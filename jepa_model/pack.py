@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.suites import load_suite
 from benchmark.suites.heldout import heldout_hashes, task_hashes
 from jepa_model.config import Config
 from jepa_model.data import (
@@ -39,7 +40,7 @@ from jepa_model.data import (
     save_scenes,
     sizes_digest,
 )
-from jepa_model.features import FEATURES_VERSION, SceneArrays
+from jepa_model.features import FEATURES_VERSION, SceneArrays, featurizer_for
 
 __all__ = ["PACK_VERSION", "Pack", "PackError", "read_pack", "write_pack"]
 
@@ -71,9 +72,6 @@ class Pack:
 def write_pack(cfg: Config, out: Path, n_val: int = 200,
                log: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Featurise ``cfg.data``'s training scenes and ``n_val`` val scenes into ``out``."""
-    from benchmark.suites import load_suite
-    from jepa_model.train import featurizer_for
-
     featurizer = featurizer_for(cfg)
     data = TrainingData.build(featurizer, cfg.data, log=log, image=cfg.model.image)
     val_tasks = load_suite("synthetic", "val", limit=n_val).tasks

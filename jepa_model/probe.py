@@ -4,7 +4,9 @@ The context encoder reads a scene with every free object masked (the inference
 setting); a ridge-regression probe then maps each masked object's latent to its
 true box.  Fitted on synthetic ``train`` scenes, scored on ``val``: R² of the
 centre and size, mean centre error in scene units, and the probe's mean IoU —
-next to the layout head's own numbers on the same objects.  A high probe score
+next to the layout head's own numbers on the same objects.  Both mean IoUs are
+the plain IoU pooled over all masked objects, a representation diagnostic, not
+the benchmark's ``miou`` (padded IoU, per scene; training's ``val_miou``).  A high probe score
 says the position is linearly present in the latent, not only recoverable by
 the trained head.
 """
@@ -18,6 +20,13 @@ import numpy as np
 import torch
 
 from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
+from benchmark.core.text import EmbeddingCache, TextEncoder
+from benchmark.suites import load_suite
+from benchmark.suites.synthetic import generate_tasks
+from jepa_model.checkpoint import load_checkpoint
+from jepa_model.data import collate
+from jepa_model.features import Featurizer
+from jepa_model.model import box_iou
 
 __all__ = ["ProbeReport", "probe"]
 
@@ -41,8 +50,8 @@ class ProbeReport:
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    from jepa_model.train import box_iou
-
+    """Plain IoU per object (normalised boxes): ``probe_miou`` and ``head_miou`` pool it
+    over all masked objects; it is not the benchmark's ``miou`` (padded, per scene)."""
     return box_iou(torch.from_numpy(a).double(), torch.from_numpy(b).double()).numpy()
 
 
@@ -55,8 +64,6 @@ def _r2(pred: np.ndarray, true: np.ndarray) -> float:
 def _latents(model: torch.nn.Module, scenes: list, batch_size: int = 64
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(latents, true boxes, head boxes) of every free object, all of them masked."""
-    from jepa_model.data import collate
-
     zs, boxes, heads = [], [], []
     rng = np.random.default_rng(0)
     for i in range(0, len(scenes), batch_size):
@@ -76,12 +83,6 @@ def _latents(model: torch.nn.Module, scenes: list, batch_size: int = 64
 
 def probe(checkpoint: Path, n_train: int = 2000, n_val: int = 200,
           ridge: float = 1e-2) -> ProbeReport:
-    from benchmark.core.text import EmbeddingCache, TextEncoder
-    from benchmark.suites import load_suite
-    from benchmark.suites.synthetic import generate_tasks
-    from jepa_model.checkpoint import load_checkpoint
-    from jepa_model.features import Featurizer
-
     model, config, _ = load_checkpoint(checkpoint)
     encoder = TextEncoder.load(config.data.text_encoder)
     featurizer = Featurizer(encoder, EmbeddingCache(encoder))

@@ -19,8 +19,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from benchmark.compose import ComposeError, Placement, compose_scene
+from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
 from benchmark.core.submission import Generation, Submission, SubmissionError
 from benchmark.core.tasks import Task
+from benchmark.core.text import EmbeddingCache, TextEncoder
+from jepa_model.codegen import LLM_ARGS, LayoutLlm
+from jepa_model.data import collate
+from jepa_model.features import Featurizer
 
 __all__ = ["DEFAULT_CHECKPOINT", "Jepa", "JepaPredictor"]
 
@@ -33,9 +38,7 @@ class JepaPredictor:
     def __init__(self, checkpoint: Path) -> None:
         import torch
 
-        from benchmark.core.text import EmbeddingCache, TextEncoder
         from jepa_model.checkpoint import CheckpointError, load_checkpoint
-        from jepa_model.features import Featurizer
 
         self.model, self.config, self.state = load_checkpoint(checkpoint)
         self.model.eval()
@@ -56,16 +59,12 @@ class JepaPredictor:
                                           dict[str, tuple[float, float]]]:
         """Predicted boxes (as :meth:`boxes`) and the intrinsic sizes the model was given
         (object id → (w, h) in scene units, for the objects whose size is known)."""
-        from jepa_model.data import collate
-
         with self.lock:  # one forward at a time: the model is shared by the runner's threads
             scene = self.featurizer.scene(task)
             batch = collate([scene], np.random.default_rng(0), train=False,
                             image=self.config.model.image)
             with self.torch.no_grad():
                 pred = self.model.predict(batch)[0, : len(scene.object_ids)].float().numpy()
-        from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
-
         # normalised (cx, cy, w, h) → scene units
         boxes = pred * np.array([FRAME_WIDTH / 2, FRAME_HEIGHT / 2, FRAME_WIDTH, FRAME_HEIGHT])
         out, sizes = {}, {}
@@ -95,8 +94,6 @@ def _predictor(path: Path) -> JepaPredictor:
 
 
 def _llm_args_help() -> dict[str, str]:
-    from jepa_model.codegen import LLM_ARGS
-
     return {f"llm_{k}": f"codegen=llm: the llm submission's {k}" for k in LLM_ARGS}
 
 
@@ -123,8 +120,6 @@ class Jepa(Submission):
             raise SubmissionError(f"jepa: llm_{next(iter(llm_args))} needs codegen=llm")
         self.writer = None
         if codegen == "llm":
-            from jepa_model.codegen import LayoutLlm
-
             self.writer = LayoutLlm(**llm_args)
         self.checkpoint = Path(self.args.get("checkpoint", DEFAULT_CHECKPOINT))
         self.scale = self.args.get("scale", "auto")

@@ -19,8 +19,8 @@ from benchmark.compose import writable
 from benchmark.core.geometry import padded_iou
 from benchmark.core.tasks import Box, Task, load_tasks
 from benchmark.results import TaskResult
+from benchmark.scoring import match_objects
 from benchmark.scoring._geometry import centre_distance
-from benchmark.scoring._matching import match_objects
 from benchmark.store import Store
 from benchmark.suites.threeb1b.extract import manimgl_version
 from benchmark.suites.threeb1b.source import SPLITS

@@ -53,6 +53,8 @@ DEFERRED: dict[tuple[str, str], str] = {
     ("benchmark.store._renders", "benchmark.sandbox"): "reading a database (benchmark.results, "
                                                        "the leaderboard) never imports the "
                                                        "sandbox package",
+    ("jepa_model.frames", "jepa_model.masks"): "torch: jepa_model.data (and so `--model "
+                                               "jepa`) imports frames without torch",
 }
 
 

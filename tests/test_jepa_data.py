@@ -21,7 +21,7 @@ from benchmark.core.text import EmbeddingCache, EncoderNotFoundError, TextEncode
 from benchmark.suites import load_suite
 from benchmark.suites.heldout import LeakageError, check_no_leak
 from benchmark.suites.synthetic import generate_tasks
-from benchmark.suites.synthetic.generate import _default_sizes
+from benchmark.suites.synthetic.sizes import default_sizes, size_key
 from jepa_model.data import (
     BATCH_KEYS,
     AugmentConfig,
@@ -33,7 +33,6 @@ from jepa_model.features import (
     Featurizer,
     SceneArrays,
     denormalize_box,
-    size_key,
 )
 
 torch.set_num_threads(1)
@@ -161,7 +160,7 @@ def test_boxes_round_trip_to_the_reference_layout(encoder: TextEncoder) -> None:
 
 def test_sizes_are_the_size_tables_and_arrows_have_none(encoder: TextEncoder) -> None:
     tasks = list(_test_tasks()[:60])
-    table = _default_sizes()
+    table = default_sizes()
     kinds_known = set()
     for t, s in zip(tasks, Featurizer(encoder).scenes(tasks), strict=True):
         for o, (w, h), known in zip(t.objects, s.size, s.size_known, strict=True):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_jepa_model import make_batch, save_small
+from test_jepa_checkpoint import save_small
+from test_jepa_model import make_batch
 
 from jepa_model.checkpoint import (
     MODEL_FILE,

@@ -68,8 +68,8 @@ def test_training_with_the_vit_branch_renders_caches_and_learns(micro, env, tmp_
     assert not any(m.startswith("rendering") for m in logs)  # from the frame cache
 
     from jepa_model.data import TrainingData
+    from jepa_model.features import featurizer_for
     from jepa_model.model import JEPA
-    from jepa_model.train import featurizer_for
 
     data = TrainingData.build(featurizer_for(cfg), cfg.data, image=cfg.model.image)
     batch = collate(data.scenes[:8], np.random.default_rng(0), train=True,

@@ -8,8 +8,7 @@ import pytest
 import torch
 from test_jepa_model import SMALL, make_batch
 
-from jepa_model.model import JEPA, generalized_iou
-from jepa_model.train import box_iou
+from jepa_model.model import JEPA, box_iou, generalized_iou
 
 W, H = 14.222222, 8.0
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from baselines.llm.backend import GroupBatcher, Request
 from baselines.llm.config import GenerationSettings, HfOptions
+from benchmark.core.compat import ensure_torchvision
 from benchmark.core.submission import SubmissionError
 from benchmark.sampling import ModelUnavailable
 
@@ -171,8 +172,6 @@ class HfBackend:
         with self._load_lock:
             if self._model is not None:
                 return
-            from benchmark.core.compat import ensure_torchvision
-
             ensure_torchvision()  # transformers' model imports pull in torchvision
             from transformers import AutoModelForCausalLM, AutoTokenizer
             from transformers.utils import logging as hf_logging

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from benchmark.core.submission import SubmissionError
 from benchmark.core.tasks import Task
 from benchmark.sampling import Feedback
+from benchmark.suites.heldout import LeakageError, check_no_leak
+from benchmark.suites.synthetic import generate_tasks
 
 if TYPE_CHECKING:
     from baselines.llm.config import GenerationSettings
@@ -87,9 +89,6 @@ def examples(shots: int) -> tuple[tuple[str, str], ...]:
     families as possible, after the held-out guard."""
     if shots == 0:
         return ()
-    from benchmark.suites.heldout import LeakageError, check_no_leak
-    from benchmark.suites.synthetic import generate_tasks
-
     pool = [t for t in generate_tasks("train", 0, EXAMPLE_POOL) if t.reference.code]
     chosen: list[Task] = []
     seen: set[str] = set()

@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from baselines.llm.backend import Backend, Request
 from baselines.llm.cache import ReplyCache, reply_key
 from baselines.llm.config import LlmConfig
+from baselines.llm.hf import HfBackend
+from baselines.llm.openai_server import OpenAIBackend
 from baselines.llm.prompting import (
     Message,
+    chat_request,
     examples,
     extract_code,
     repair_message,
@@ -63,12 +67,8 @@ def _backend(config: LlmConfig) -> Backend:
     with _LOCK:
         if key not in _BACKENDS:
             if config.hf is not None:
-                from baselines.llm.hf import HfBackend
-
                 _BACKENDS[key] = HfBackend(config.hf)
             else:
-                from baselines.llm.openai_server import OpenAIBackend
-
                 assert config.openai is not None
                 _BACKENDS[key] = OpenAIBackend(config.openai)
         return _BACKENDS[key]
@@ -129,6 +129,30 @@ class Llm(SamplingSubmission):
     def generate_samples(self, task: Task, n: int) -> list[Generation]:
         messages = tuple(task_messages(task, self.config.shots))
         return self._ask([(messages, i, 0) for i in range(n)])
+
+    def write_code(self, task: Task, layout: str) -> Generation:
+        """One program for ``task`` written under ``layout``: extra prompt lines (e.g. the
+        box each object must occupy) appended to the task's turn of the first round's
+        conversation; sample 0, round 0, through the reply cache like any other ask."""
+        messages = task_messages(task, self.config.shots)
+        last = messages[-1]
+        messages[-1] = {"role": last["role"], "content": last["content"] + "\n\n" + layout}
+        return self._ask([(tuple(messages), 0, 0)])[0]
+
+    @classmethod
+    def chat_requests(cls, tasks: Iterable[Task], args: Mapping[str, str]
+                      ) -> Iterator[tuple[Task, int, int, list[Message], dict[str, Any]]]:
+        """What this submission would send, without a backend: for every task and sample,
+        ``(task, sample, samples, messages, body)`` where ``body`` is the
+        ``/v1/chat/completions`` request (``model`` is the body's model name).  ``args``
+        are parsed first (a bad one raises :class:`SubmissionError`)."""
+        config = LlmConfig.from_args(args)
+        assert config.hf is not None
+        for task in tasks:
+            messages = task_messages(task, config.shots)
+            for i in range(config.samples):
+                yield (task, i, config.samples, messages,
+                       chat_request(config.hf.model, messages, config.settings, i))
 
     def repair(self, task: Task, attempt: Generation, feedback: Feedback) -> Generation:
         if not isinstance(attempt, LlmGeneration) or not attempt.messages:

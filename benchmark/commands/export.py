@@ -11,7 +11,7 @@ from typing import Any
 
 from benchmark.cliargs import CliError
 from benchmark.commands.run import parse_model_args
-from benchmark.core.submission import SubmissionError
+from benchmark.core.submission import SubmissionError, submissions
 from benchmark.core.tasks import dump_tasks
 from benchmark.store import atomic_write
 from benchmark.suites import SuiteError, load_suite, suites
@@ -93,31 +93,23 @@ def run(args: argparse.Namespace) -> int:
 
 def _requests(tasks: list[Any], fmt: str, pairs: list[str]) -> list[dict[str, Any]]:
     """One request per task and sample, built by the llm submission's own prompting."""
-    from baselines.file import batch_custom_id
-    from baselines.llm.config import LlmConfig
-    from baselines.llm.prompting import chat_request, task_messages
 
     given = parse_model_args(pairs)
     other = sorted(set(given) - set(PROMPT_ARGS))
     if other:
         raise CliError(f"--model-arg {other[0]}: not a request setting (accepted: "
                        f"{', '.join(PROMPT_ARGS)})")
+    llm, file = submissions.get("llm"), submissions.get("file")
     try:
-        config = LlmConfig.from_args(given)
-        assert config.hf is not None
         out = []
-        for task in tasks:
-            messages = task_messages(task, config.shots)
-            for i in range(config.samples):
-                cid = batch_custom_id(task.id, i, config.samples)
-                if fmt == "messages":
-                    out.append({"custom_id": cid, "task_id": task.id, "sample": i,
-                                "messages": messages})
-                else:
-                    out.append({"custom_id": cid, "method": "POST",
-                                "url": "/v1/chat/completions",
-                                "body": chat_request(config.hf.model, messages,
-                                                     config.settings, i)})
+        for task, i, samples, messages, body in llm.chat_requests(tasks, given):
+            cid = file.custom_id(task.id, i, samples)
+            if fmt == "messages":
+                out.append({"custom_id": cid, "task_id": task.id, "sample": i,
+                            "messages": messages})
+            else:
+                out.append({"custom_id": cid, "method": "POST",
+                            "url": "/v1/chat/completions", "body": body})
     except SubmissionError as exc:
         raise CliError(str(exc)) from None
     return out

@@ -22,29 +22,15 @@ from benchmark.suites.synthetic.generate import (
     SUITE,
     VERSION,
     GenerationError,
-    _default_sizes,
-    build_scene,
-    family,
     generate_task,
     generate_tasks,
+    rebuild_layout,
     split_path,
 )
 
 __all__ = ["FAMILIES", "FIXED_SPLITS", "SOURCE", "SPLITS", "SUITE", "VERSION",
            "GenerationError", "MissingSize", "SizeTable", "SyntheticSource", "generate_task",
            "generate_tasks", "rebuild_layout"]
-
-
-def rebuild_layout(task: Task, sizes: SizeTable | None = None) -> Layout:
-    """The task's layout from its inputs alone, by its family's rules (no rendering).
-
-    Sizes come from the shipped table; contents it lacks are measured in the
-    sandbox once and cached.
-    """
-    fam = family(task.family)
-    table = sizes if sizes is not None else _default_sizes()
-    b = table.call(lambda t: build_scene(fam, task.objects, t))
-    return b.layout()  # type: ignore[attr-defined]
 
 
 class SyntheticSource:

@@ -23,6 +23,8 @@ from pathlib import Path
 from benchmark.compose import create_expr
 from benchmark.core.paths import cache_root
 from benchmark.core.tasks import Box, ObjectSpec
+from benchmark.render import Renderer
+from benchmark.sandbox import Limits, SandboxConfig
 
 __all__ = ["SIZES_PATH", "MissingSize", "SizeTable", "arrow_key", "brace_key", "graph_key",
            "measure_keys", "n2p_key", "object_key"]
@@ -230,9 +232,6 @@ def _entry(key: str, boxes: list[tuple[float, float, float, float]]) -> list[flo
 def measure_keys(keys: list[str], jobs: int = 1, renderer: object | None = None
                  ) -> dict[str, list[float]]:
     """Render the keys' objects in batches (all at the origin) and read their boxes."""
-    from benchmark.render import Renderer
-    from benchmark.sandbox import Limits, SandboxConfig
-
     batches = [keys[i:i + _BATCH] for i in range(0, len(keys), _BATCH)]
     own = renderer is None
     if own:

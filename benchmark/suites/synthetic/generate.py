@@ -25,10 +25,11 @@ from benchmark.suites.synthetic._families import FAMILY_CLASSES
 from benchmark.suites.synthetic._family import Family
 from benchmark.suites.synthetic._geometry import SceneBuilder
 from benchmark.suites.synthetic._sizes import MissingSize, SizeTable
+from benchmark.suites.synthetic.sizes import default_sizes
 
 __all__ = ["DATA_DIR", "FAMILIES", "FIXED_SPLITS", "ID_OFFSET", "SPLITS", "SUITE", "VERSION",
            "GenerationError", "build_scene", "difficulty", "family", "forbidden_hashes",
-           "generate_split", "generate_task", "generate_tasks", "split_path"]
+           "generate_split", "generate_task", "generate_tasks", "rebuild_layout", "split_path"]
 
 SUITE = "synthetic"
 VERSION = "v1"
@@ -110,7 +111,7 @@ def generate_task(split: str, index: int, sizes: SizeTable | None = None,
         raise GenerationError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
     if index < 0:
         raise GenerationError("task index must be non-negative")
-    table = sizes if sizes is not None else _default_sizes()
+    table = sizes if sizes is not None else default_sizes()
     fam = FAMILIES[_ORDER[index % len(_ORDER)]]
     if avoid is None:
         avoid = forbidden_hashes() if split == "train" else frozenset()
@@ -147,7 +148,7 @@ def generate_split(split: str, sizes: SizeTable | None = None) -> list[Task]:
     """A fixed split in full: no inputs or layout repeat within it or an earlier fixed split."""
     if split not in FIXED_SPLITS:
         raise GenerationError(f"{split!r} is not a fixed split")
-    table = sizes if sizes is not None else _default_sizes()
+    table = sizes if sizes is not None else default_sizes()
     seen: set[str] = set()
     for earlier in FIXED_SPLITS:
         if earlier == split:
@@ -166,7 +167,7 @@ def generate_split(split: str, sizes: SizeTable | None = None) -> list[Task]:
 def generate_tasks(split: str, start: int = 0, n: int = 1,
                    sizes: SizeTable | None = None) -> Iterator[Task]:
     """Tasks ``start … start+n-1`` of a split with rules layouts (train is unbounded)."""
-    table = sizes if sizes is not None else _default_sizes()
+    table = sizes if sizes is not None else default_sizes()
     if split in FIXED_SPLITS:
         yield from generate_split(split, table)[start:start + n]
         return
@@ -174,16 +175,21 @@ def generate_tasks(split: str, start: int = 0, n: int = 1,
         yield table.call(lambda t, i=i: generate_task(split, i, t))  # type: ignore[misc]
 
 
-@cache
-def _default_sizes() -> SizeTable:
-    return SizeTable.shipped()
+def rebuild_layout(task: Task, sizes: SizeTable | None = None) -> Layout:
+    """The task's layout from its inputs alone, by its family's rules (no rendering).
+
+    Sizes come from the shipped table; contents it lacks are measured in the
+    sandbox once and cached.
+    """
+    fam = family(task.family)
+    table = sizes if sizes is not None else default_sizes()
+    b = table.call(lambda t: build_scene(fam, task.objects, t))
+    return b.layout()  # type: ignore[attr-defined]
 
 
 @cache
 def forbidden_hashes() -> frozenset[str]:
     """Inputs and layout hashes of the shipped test and val tasks (rules layout too)."""
-    from benchmark.suites.synthetic import rebuild_layout
-
     out: set[str] = set()
     for split in FIXED_SPLITS:
         path = split_path(split)
@@ -193,7 +199,7 @@ def forbidden_hashes() -> frozenset[str]:
             out.add(t.inputs_hash())
             out.add(t.layout_hash())
             try:
-                rebuilt = rebuild_layout(t, _default_sizes())
+                rebuilt = rebuild_layout(t, default_sizes())
             except (MissingSize, GenerationError):
                 continue
             out.add(replace(t, reference=Reference(rebuilt)).layout_hash())
