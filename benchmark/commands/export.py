@@ -93,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _requests(tasks: list[Any], fmt: str, pairs: list[str]) -> list[dict[str, Any]]:
     """One request per task and sample, built by the llm submission's own prompting."""
-
     given = parse_model_args(pairs)
     other = sorted(set(given) - set(PROMPT_ARGS))
     if other:
