@@ -17,6 +17,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("benchmark", "baselines", "jepa_model", "human_eval", "leaderboard")
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
@@ -101,6 +103,7 @@ def test_no_module_cites_a_markdown_file_the_repository_lacks():
     assert not missing, "\n".join(missing)
 
 
+@pytest.mark.slow
 def test_the_main_command_runs_on_a_handful_of_tasks(tmp_path):
     setup, _ = quickstart()
     argv = shlex.split(setup.split("&&", 1)[1])
