@@ -24,7 +24,7 @@ def read_scene_file(path: Path) -> bytes:
 
 
 def warn_fallback(renderer: Renderer) -> None:
-    reason = renderer.pool.fallback_reason
+    reason = renderer.fallback_reason
     if reason:
         print(f"warning: sandbox mode rlimit-only ({reason}); the code can see this machine's "
               "files and network", file=sys.stderr)
