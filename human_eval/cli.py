@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help="statistics of the ratings; writes the leaderboard's M3 numbers",
         description="Per submission (run): mean rating and share of scenes rated good "
                     f"(item mean >= {GOOD_RATING:g}; a task that did not render counts as not "
-                    "good) with 95%% "
+                    "good) with 95% "
                     "bootstrap intervals over items, the rating histogram and Krippendorff's "
                     "alpha (ordinal); per rater: count, mean, attention-check pass rate "
                     "(flagged below --min-check-pass); alpha over all items. The per-run "

@@ -80,7 +80,7 @@ def _results_parser(sub: argparse._SubParsersAction) -> None:
         "results", help=f"write the measured numbers as markdown ({DEFAULT_RESULTS})",
         description="Write a markdown page of the measured numbers, from the same runs and "
                     "verdicts as `build`: per suite and split, each submission's latest "
-                    f"complete run with {', '.join(PAGE_METRICS)} (mean and 95%% interval), "
+                    f"complete run with {', '.join(PAGE_METRICS)} (mean and 95% interval), "
                     "the number of tasks, the run id and the scoring version; then the "
                     "milestones M1, M2 and M3 with every submission's pass / fail / tie / not "
                     "measured verdict. The page has no timestamp: the same database gives the "

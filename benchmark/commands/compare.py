@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     r = sub.add_parser(
         "compare", help="compare two runs task by task (paired bootstrap)",
         description="For every metric, the mean of A − B over the tasks both runs scored, "
-                    "with a 95%% paired-bootstrap interval and a verdict (A better, B better, "
+                    "with a 95% paired-bootstrap interval and a verdict (A better, B better, "
                     "or no significant difference; for overlap, off_frame and lpips lower is "
                     "better). Warns when the runs used different suites or suite versions; "
                     "refuses runs scored under different scoring versions (rescore the older "

@@ -17,7 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     r = sub.add_parser(
         "report", help="summarise a recorded run: metrics with 95%% CIs, families, statuses",
         description="Print a run's summary from the results database: every headline metric "
-                    "with its mean and 95%% bootstrap interval, a per-family table, status "
+                    "with its mean and 95% bootstrap interval, a per-family table, status "
                     "counts, sandbox mode and where its artifacts are. With --json: the same "
                     "object `run --json` prints, plus by_family and by_difficulty. With "
                     "--format and --out: the run's rows as a table instead, one row per task "
