@@ -2,6 +2,8 @@
 
     python -m jepa_model train --config jepa_model/configs/tiny.yaml [--out DIR] [--resume DIR]
                                [--data PACK] [--time-budget SECONDS]
+    python -m jepa_model finetune --out DIR [--checkpoint DIR] [--objective jepa|supervised]
+                                  [--steps N | --time-budget SECONDS]
     python -m jepa_model pack --config jepa_model/configs/base.yaml --out PACK
     python -m jepa_model probe --checkpoint DIR
     python -m jepa_model export --checkpoint DIR --out DIR
@@ -50,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="fit the schedule to this many seconds of training: after a few "
                         "timed steps the number of steps is fixed (and recorded for --resume)")
     t.set_defaults(_run=_train)
+    _finetune_parser(sub)
     k = sub.add_parser(
         "pack", help="featurise a config's training and validation scenes into a folder",
         description="Featurise the config's training scenes (and the synthetic val scenes "
@@ -94,7 +97,59 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _finetune_parser(sub: argparse._SubParsersAction) -> None:
+    f = sub.add_parser(
+        "finetune", help="fine-tune a checkpoint on the 3b1b dev split prepared here",
+        description="Fine-tune a checkpoint (default: the shipped tiny one) on the real "
+                    "3Blue1Brown layouts of the 3b1b dev split prepared on this machine — "
+                    "each keyframe as its context task and from scratch — plus replayed "
+                    "synthetic train scenes, validating on the context tasks of a share of "
+                    "the dev videos. Test videos never enter. Writes a checkpoint (and "
+                    "finetune.json, the recipe and what it saw) to --out; use it with "
+                    "`benchmark run --model jepa --model-arg checkpoint=OUT`.",
+        epilog="example: python -m jepa_model finetune --out runs/jepa/tiny-3b1b "
+               "--time-budget 1500  (the tiny model, 25 minutes on 2 CPU cores)")
+    f.add_argument("--out", type=Path, required=True, metavar="DIR", help="the new checkpoint")
+    f.add_argument("--checkpoint", type=Path, default=None, metavar="DIR",
+                   help="the checkpoint to start from (default: jepa_model/checkpoints/tiny)")
+    f.add_argument("--objective", choices=("jepa", "supervised"), default=None,
+                   help="training objective (default: the checkpoint's): jepa, the "
+                        "self-supervised latent prediction plus the layout head; supervised, "
+                        "the layout head only")
+    f.add_argument("--steps", type=int, default=None, metavar="N",
+                   help="optimiser steps (default 1500; with --time-budget, as many as fit)")
+    f.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                   help="fit the schedule to this many seconds of training")
+    f.add_argument("--lr", type=float, default=3e-4, help="peak learning rate (default 3e-4)")
+    f.add_argument("--replay", type=int, default=2000, metavar="N",
+                   help="synthetic train scenes mixed in (default 2000; 0 for none)")
+    f.add_argument("--val-share", type=float, default=0.25, metavar="F",
+                   help="share of the dev videos held out for validation (default 0.25)")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--no-progress", action="store_true", help="no progress bar")
+    f.set_defaults(_run=_finetune)
+
+
 # The commands import their jepa_model modules when they run: those import torch.
+
+
+def _finetune(args: argparse.Namespace) -> int:
+    from jepa_model.finetune import DEFAULT_BASE, FinetuneError, Recipe, finetune
+
+    steps = args.steps or (1_000_000 if args.time_budget is not None else 1500)
+    try:
+        recipe = Recipe(objective=args.objective, steps=steps, time_budget=args.time_budget,
+                        lr=args.lr, replay=args.replay, val_share=args.val_share,
+                        seed=args.seed)
+        result = finetune(args.out, recipe, args.checkpoint or DEFAULT_BASE,
+                          progress=not args.no_progress,
+                          log=lambda m: print(m, file=sys.stderr, flush=True))
+    except (FinetuneError, SubmissionError, ValueError, FileNotFoundError) as exc:
+        raise CliError(str(exc)) from None
+    final = ", ".join(f"{k} {v:.4f}" for k, v in sorted(result.final.items()))
+    print(f"fine-tuned {result.steps} steps in {result.seconds:.0f} s → {result.out}\n"
+          f"  {final}")
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

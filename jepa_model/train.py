@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,21 @@ from jepa_model.model import JEPA, parameter_groups
 from jepa_model.pack import read_pack
 from jepa_model.validation import evaluate, validation_batches
 
-__all__ = ["CALIBRATION_STEPS", "TrainResult", "evaluate", "lr_at", "train",
+__all__ = ["CALIBRATION_STEPS", "Start", "TrainResult", "evaluate", "lr_at", "train",
            "validation_batches"]
+
+
+@dataclass
+class Start:
+    """What a caller hands :func:`train` instead of the config's data section: the training
+    scenes, the validation batches, the text encoder's id, optionally the weights to start
+    from (``JEPA.state_dict()`` keys) and more fields for ``state.json``."""
+
+    data: TrainingData
+    val: list[dict[str, torch.Tensor]]
+    encoder_id: str
+    weights: dict[str, torch.Tensor] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _device(name: str) -> torch.device:
@@ -62,7 +76,7 @@ def _validation(cfg: Config, featurizer: Featurizer, n: int = 200
 def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool = True,
           log: Callable[[str], Any] = print, max_steps: int | None = None,
           stop_at: int | None = None, pack: Path | None = None,
-          time_budget: float | None = None) -> TrainResult:
+          time_budget: float | None = None, start: Start | None = None) -> TrainResult:
     """Train ``cfg`` into ``out`` (or continue the checkpoint in ``resume``).
 
     ``max_steps`` shortens the whole schedule; ``stop_at`` stops early (with a checkpoint)
@@ -72,18 +86,28 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
     the schedule is shortened to the steps that fit (fixed from then on and recorded in the
     checkpoint, so a resume continues the same schedule).  The first steps are warm-up, whose
     learning rate does not depend on the schedule's length.
+    ``start``: train on these scenes from these weights (fine-tuning) instead.
     """
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     device = _init_device(cfg.run.device, world)
     _seed(cfg.run.seed)
-    data, val, encoder_id = _training_data(cfg, pack, log, rank)
+    if start is not None:
+        data, val, encoder_id = start.data, start.val, start.encoder_id
+    else:
+        data, val, encoder_id = _training_data(cfg, pack, log, rank)
+    if len(data) < cfg.optim.batch_size:
+        raise ValueError(f"{len(data)} training scenes are fewer than one batch "
+                         f"(optim.batch_size {cfg.optim.batch_size})")
     steps_per_epoch = max(1, len(data) // cfg.optim.batch_size)
     total = cfg.optim.max_steps or cfg.optim.epochs * steps_per_epoch
     if max_steps is not None:
         total = min(total, max_steps)
 
-    model = JEPA(cfg.model).to(device)
+    model = JEPA(cfg.model)
+    if start is not None and start.weights is not None:
+        model.load_state_dict(start.weights)
+    model = model.to(device)
     optimizer = torch.optim.AdamW(parameter_groups(model, cfg.optim.weight_decay),
                                   lr=cfg.optim.lr, betas=(0.9, 0.98),
                                   fused=device.type == "cuda")  # one kernel per step
@@ -97,7 +121,8 @@ def train(cfg: Config, out: Path, resume: Path | None = None, *, progress: bool 
     loop.world, loop.rank, loop.steps_per_epoch = world, rank, steps_per_epoch
     loop.step, loop.total, loop.stop_at, loop.time_budget = step, total, stop_at, time_budget
     loop.end = min(total, stop_at) if stop_at is not None else total
-    loop.extra = {"encoder_id": encoder_id, "total_steps": total}
+    loop.extra = {**(start.extra if start is not None else {}), "encoder_id": encoder_id,
+                  "total_steps": total}
     return loop.run(data, out, resume, progress)
 
 

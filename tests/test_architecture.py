@@ -46,6 +46,7 @@ DEFERRED: dict[tuple[str, str], str] = {
     ("jepa_model.__main__", "jepa_model.bench"): "torch",
     ("jepa_model.__main__", "jepa_model.probe"): "torch",
     ("jepa_model.__main__", "jepa_model.pack"): "torch",
+    ("jepa_model.__main__", "jepa_model.finetune"): "torch",
     ("jepa_model.__main__", "jepa_model.checkpoint"): "torch",
     ("benchmark.results", "benchmark.store"): "not heavy: an import cycle (the store's rows "
                                               "are benchmark.results records)",

@@ -122,7 +122,9 @@ class TextEncoder:
         ensure_torchvision()  # transformers' model imports pull in torchvision
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a bar per load of a 23 MB local model is noise
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(root), local_files_only=True)
             model = AutoModel.from_pretrained(str(root), local_files_only=True,
