@@ -3,7 +3,8 @@
 The same runs and milestone verdicts as the leaderboard site (``collect`` and
 ``evaluate``): per suite and split, each submission's compared run (by default
 its latest complete one) with the headline metrics and their 95% bootstrap
-intervals, the number of tasks, the run id and the scoring version; then the
+intervals, the number of tasks, the run id and the scoring version (on 3b1b
+also per video, the tasks' family, with intervals); then the
 milestones M1, M2 and M3 with every submission's verdict.  The page holds no
 timestamp or path, so the same database always gives the same page.
 """
@@ -21,6 +22,9 @@ __all__ = ["PAGE_METRICS", "RESULTS_MILESTONES", "results_markdown", "write_resu
 
 #: the columns of the per-suite tables, in order
 PAGE_METRICS = ("miou", "adherence@0.5", "adherence@0.1", "rel_acc", "compiled", "rendered")
+#: per video on the 3b1b suite (its tasks' family is their video)
+BY_VIDEO_METRICS = ("miou", "adherence@0.5")
+BY_VIDEO_SUITES = ("3b1b",)
 #: the milestones of the page's table
 RESULTS_MILESTONES = tuple(m for m in MILESTONES if m.key in ("M1", "M2", "M3"))
 
@@ -73,6 +77,25 @@ def _suite_section(suite: str, split: str, runs: list[RunData]) -> list[str]:
     return [*lines, ""]
 
 
+def _by_video_section(suite: str, split: str, runs: list[RunData]) -> list[str]:
+    """Per video (a 3b1b task's family), every submission's ``BY_VIDEO_METRICS`` with CIs."""
+    videos = sorted({f for r in runs for f in r.summary.by_family})
+    if not videos:
+        return []
+    lines = [f"### {suite} / {split}, per video", ""]
+    for metric in BY_VIDEO_METRICS:
+        lines += [f"{metric}:", "",
+                  "| video | n | " + " | ".join(f"`{_cell(r.submission)}`" for r in runs)
+                  + " |", "|---" * (len(runs) + 2) + "|"]
+        for v in videos:
+            cells = [r.summary.by_family.get(v, {}).get(metric) for r in runs]
+            n = max((c.n for c in cells if c is not None), default=0)
+            lines.append(f"| {_cell(v)} | {n} | " + " | ".join(_estimate(c) for c in cells)
+                         + " |")
+        lines.append("")
+    return lines
+
+
 def _part(p: Part) -> str:
     return f"{p.criterion.name} {_estimate(p.estimate)}"
 
@@ -104,6 +127,8 @@ def results_markdown(board: Board) -> str:
     lines = [HEADER]
     for (suite, split), runs in board.groups():
         lines += _suite_section(suite, split, runs)
+        if suite in BY_VIDEO_SUITES:
+            lines += _by_video_section(suite, split, runs)
     lines += _milestones_section(board)
     return "\n".join(lines) + "\n" + FOOTER
 

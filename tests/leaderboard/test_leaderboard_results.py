@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from test_leaderboard_cli import hand_made_db
+import dataclasses
 
+from test_leaderboard_cli import hand_made_db, record
+
+from benchmark.core.tasks import Box
+from benchmark.outcome import MeasuredObject
+from benchmark.results import TaskResult
 from benchmark.scoring import SCORING_VERSION
+from benchmark.store import Store
 from leaderboard.cli import main
 from leaderboard.results_page import PAGE_METRICS
 
@@ -47,3 +53,32 @@ def test_a_missing_database_is_one_error_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert not (tmp_path / "r.md").exists()
+
+
+def test_3b1b_runs_get_a_table_per_video(tmp_path):
+    db = tmp_path / "benchmark.db"
+    with Store(str(db)) as store:
+        for run_id, model, miou in (("20260101-000000-alpha-aaaaaa", "alpha", 0.8),
+                                    ("20260101-000001-beta-bbbbbb", "beta", 0.2)):
+            rec = dataclasses.replace(record(run_id, model, str(tmp_path / "gone.jsonl")),
+                                      suite="3b1b", n_tasks=3)
+            store.create_run(rec)
+            for i, video in enumerate(("2023/a", "2023/a", "2024/b")):
+                store.add_result(TaskResult(
+                    run_id=run_id, task_id=f"3b1b/{i}", family=video, difficulty="easy",
+                    status="ok", code_path=f"{run_id}/t{i}.py", error="",
+                    metrics={"compiled": 1.0, "rendered": 1.0, "miou": miou * (i + 1) / 3,
+                             "adherence@0.5": float(i == 0)},
+                    objects=[MeasuredObject("tex", "x", Box(-1, -1, 1, 1))],
+                    frame="artifacts/frames/missing.png", timings={"generate_s": 0.1}))
+    out = tmp_path / "r.md"
+    assert main(["results", "--db", str(db), "--out", str(out), "--bootstrap", "100"]) == 0
+    page = out.read_text()
+    section = page[page.index("### 3b1b / test, per video"):page.index("## Milestones")]
+    assert "| video | n | `alpha` | `beta` |" in section
+    rows = [line for line in section.splitlines() if line.startswith("| 2023/a |")]
+    assert len(rows) == 2  # one row per metric table: miou, then adherence@0.5
+    miou_a = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert miou_a[1] == "2" and miou_a[2].startswith("0.400 [")  # (0.8/3 + 1.6/3) / 2
+    b = next(line for line in section.splitlines() if line.startswith("| 2024/b |"))
+    assert b == "| 2024/b | 1 | 0.800 [0.800, 0.800] | 0.200 [0.200, 0.200] |"
