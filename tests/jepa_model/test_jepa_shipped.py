@@ -7,8 +7,11 @@ guards against anything that would silently break the checkpoint (features, comp
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from benchmark.core.tasks import ObjectSpec
 from benchmark.runner import RunOptions, run_benchmark
 from benchmark.store import Store
 from benchmark.suites import load_suite
@@ -42,3 +45,15 @@ def test_the_tiny_checkpoint_still_loads_and_places_every_object(sample):
     boxes = sub.predictor.boxes(task)
     assert set(boxes) == {o.id for o in task.objects}
     assert "from manim import *" in sub.generate(task).code
+
+
+def test_objects_the_composer_cannot_write_are_left_out_not_the_task(sample):
+    sub = Jepa(checkpoint=str(DEFAULT_CHECKPOINT.parent / "tiny"))
+    task = sample.tasks[0]
+    picture = ObjectSpec("picture", "image", "pi_creature.png")  # a 3b1b image
+    gen = sub.generate(dataclasses.replace(task, objects=[*task.objects, picture]))
+    assert gen.meta["unwritable"] == ["picture"]
+    compile(gen.code, "scene.py", "exec")
+    assert "pi_creature" not in gen.code
+    # every writable object is still written (the image changes the predicted layout a little)
+    assert gen.code.count(".move_to(") == sub.generate(task).code.count(".move_to(")
