@@ -13,7 +13,11 @@ counterpart was in the retrieved scene, wherever the given objects now are.
 2. **Anchor** each target (the root of its group: a dependent object — a graph
    on its axes, a brace on its target — moves with it) to a given object: the
    retrieved object nearest to the target's counterpart among those matched to
-   a given object of the new task.
+   a given object of the new task, when the two stood apart.  A counterpart
+   that lay on that object (a label on a picture, a mark on axes) is not
+   anchored: where on one object it sat says little about where it goes on
+   another of another size, and on the 3b1b dev split (each video retrieved
+   from the others) such anchors gained nothing over the retrieved place.
 3. **Place** the target, at its natural size, where its counterpart was
    relative to the anchor's counterpart, measured from the given object's real
    box: per axis the gap between facing edges when the two were side by side,
@@ -23,8 +27,8 @@ counterpart was in the retrieved scene, wherever the given objects now are.
    it does not (kept where it was when the nudge would leave the frame), and
    each moved group is kept inside the frame.
 
-Targets with no counterpart, or none of whose neighbours is matched to a given
-object, keep ``adapt_layout``'s place.  Given objects never move; a task with
+Targets with no counterpart, none near a counterpart of a given object, or
+lying on the nearest one keep ``adapt_layout``'s place.  Given objects never move; a task with
 relations, or with nothing given, is adapted by ``adapt_layout`` unchanged.
 """
 
@@ -88,9 +92,14 @@ class _Context:
         self.anchors = {adapter.matches[g]: g for g in self.given if g in adapter.matches}
 
     def anchor(self, old: Box) -> str | None:
-        """The given object whose counterpart is nearest to ``old`` in the retrieved scene."""
+        """The given object whose counterpart is nearest to ``old`` in the retrieved scene,
+        unless ``old`` lay on that counterpart: where on an object a target sat does not
+        carry over to another object of another size."""
         near = [(_gap(old, self.a.old_boxes[r]), g) for r, g in self.anchors.items()]
-        return min(near)[1] if near else None
+        if not near:
+            return None
+        (gap, _), anchor = min(near)
+        return anchor if gap > 0 else None
 
     def target_box(self, oid: str, anchor: str) -> Box:
         """``oid``'s box at its natural size, kept where it was relative to ``anchor``."""

@@ -79,6 +79,10 @@ def test_without_context_the_layout_is_carried_over_as_before():
     plain = adapt_layout(extra, old, {p.id: p.box for p in old.reference.layout},
                          sizes({"o3": (1.5, 0.4)}))
     assert got.anchored == ["o3"] and got.boxes["o4"] == plain.boxes["o4"]
+    # nor is a target whose counterpart lay on the nearest given object's counterpart
+    on_formula = task(old.objects, {"o1": TITLE, "o2": FORMULA, "o3": Box(-1, 0.2, 0, 0.6)})
+    got = adapt(new, on_formula, {"o3": (1.0, 0.4)})
+    assert got.anchored == [] and got.boxes["o3"].center == pytest.approx((-0.5, 0.4))
 
 
 def test_tasks_with_relations_or_nothing_given_are_adapted_as_before():
