@@ -28,8 +28,9 @@ counterpart was in the retrieved scene, wherever the given objects now are.
    each moved group is kept inside the frame.
 
 Targets with no counterpart, none near a counterpart of a given object, or
-lying on the nearest one keep ``adapt_layout``'s place.  Given objects never move; a task with
-relations, or with nothing given, is adapted by ``adapt_layout`` unchanged.
+lying on the nearest one keep ``adapt_layout``'s place.  Given objects never
+move; a task with relations, or with nothing given, is adapted by
+``adapt_layout`` unchanged.
 """
 
 from __future__ import annotations

@@ -27,10 +27,11 @@ objects to the neighbour's given objects and targets to its targets, anchors
 each target to the given object whose counterpart was nearest to its own (when
 the two stood apart, not one on the other), and puts it at the same offset from
 that given object's real box (the gap between facing edges, or the alignment),
-at its natural size, inside the frame and off the other given boxes.  The 3b1b index is the ``dev`` split with context only:
-its ``dev-scratch`` twin repeats the same keyframes' prompts and layouts with
-nothing given, so it would add no layout to retrieve.  The generation's meta
-records how many targets were ``anchored`` to the context.
+at its natural size, inside the frame and off the other given boxes.  The 3b1b
+index is the ``dev`` split with context only: its ``dev-scratch`` twin repeats
+the same keyframes' prompts and layouts with nothing given, so it would add no
+layout to retrieve.  The generation's meta records how many targets were
+``anchored`` to the context.
 Objects the composer cannot write fall back to the ``template`` scene.
 """
 
