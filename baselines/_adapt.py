@@ -36,7 +36,7 @@ the new task's reference.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,7 @@ class Adapted:
     boxes: dict[str, Box]
     matches: dict[str, str]  # new object id -> retrieved object id
     unmatched: list[str]  # new objects with no counterpart of their kind
+    anchored: list[str] = field(default_factory=list)  # targets placed against the context
 
 
 def _span(box: Box, axis: str) -> tuple[float, float]:
@@ -227,10 +228,11 @@ def _hull(boxes: list[Box]) -> Box:
 class _Adapter:
     """One adaptation: the state shared by the steps of ``adapt_layout``."""
 
-    def __init__(self, new: Task, old: Task, old_boxes: Mapping[str, Box], size: SizeFn
-                 ) -> None:
+    def __init__(self, new: Task, old: Task, old_boxes: Mapping[str, Box], size: SizeFn,
+                 matches: Mapping[str, str] | None = None) -> None:
         self.new, self.old, self.old_boxes, self.size = new, old, old_boxes, size
-        self.matches = {k: v for k, v in match_objects(new, old).items() if v in old_boxes}
+        matches = match_objects(new, old) if matches is None else matches
+        self.matches = {k: v for k, v in matches.items() if v in old_boxes}
         self.partners = partners(new)
         self.old_specs = {o.id: o for o in old.objects}
         #: the matched retrieved box of each new object

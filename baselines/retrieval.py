@@ -16,6 +16,22 @@ relations — so that its layout can be carried over object by object.
 positions and resizes every box to the new content's natural size, and the
 shared composer (:func:`benchmark.compose.compose_scene`, as ``jepa`` uses)
 writes the code.
+
+A context task that states no relations (the 3b1b suite's: objects on screen
+at the previous keyframe are given on their boxes, the new or moved ones are
+the targets) is ranked and adapted around its context.  Ranking adds how well
+the neighbour's given objects and its targets agree in kind with the task's
+(a neighbour with the same kinds of context had its targets placed against
+objects like the given ones).  ``baselines._adapt_context`` then matches given
+objects to the neighbour's given objects and targets to its targets, anchors
+each target to the given object whose counterpart was nearest to its own (when
+the two stood apart, not one on the other), and puts it at the same offset from
+that given object's real box (the gap between facing edges, or the alignment),
+at its natural size, inside the frame and off the other given boxes.  The 3b1b
+index is the ``dev`` split with context only: its ``dev-scratch`` twin repeats
+the same keyframes' prompts and layouts with nothing given, so it would add no
+layout to retrieve.  The generation's meta records how many targets were
+``anchored`` to the context.
 Objects the composer cannot write fall back to the ``template`` scene.
 """
 
@@ -31,7 +47,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from baselines._adapt import adapt_layout
+from baselines._adapt_context import adapt_in_context, in_context
 from baselines.template import write_scene
 from benchmark.compose import ComposeError, Placement, compose_scene
 from benchmark.core.submission import Generation, Submission, SubmissionError
@@ -48,6 +64,8 @@ __all__ = ["DEFAULT_INDEX", "Retrieval", "RetrievalIndex", "index_tasks"]
 DEFAULT_INDEX = 6000  # training tasks in the synthetic index (500 per family)
 # How much structural agreement counts next to the prompts' cosine similarity (in [-1, 1]).
 W_FAMILY, W_OBJECTS, W_GIVEN, W_PLACE, W_RELATIONS = 1.0, 1.0, 0.5, 0.5, 1.0
+# On a context task without relations: the same kinds given, the same kinds of targets.
+W_CONTEXT, W_TARGETS = 1.0, 0.5
 
 
 def index_tasks(suite: str, n: int) -> tuple[str, list[Task]]:
@@ -80,6 +98,8 @@ class _Structure:
     given: frozenset[str]
     places: frozenset[tuple[str, str]]  # (id, place) for objects with a stated place
     relations: frozenset[tuple[str, str, str]]
+    given_kinds: Counter[str]
+    target_kinds: Counter[str]
 
     @classmethod
     def of(cls, task: Task) -> _Structure:
@@ -89,7 +109,9 @@ class _Structure:
         return cls(task.family, Counter((o.id, o.kind) for o in task.objects), kinds,
                    frozenset(task.given_ids),
                    frozenset((o.id, _place_key(o)) for o in task.objects if _place_key(o)),
-                   frozenset((r.a, r.rel, r.b) for r in task.relations))
+                   frozenset((r.a, r.rel, r.b) for r in task.relations),
+                   Counter(o.kind for o in task.objects if o.given is not None),
+                   Counter(o.kind for o in task.objects if o.given is None))
 
 
 def _overlap(a: Counter | frozenset, b: Counter | frozenset) -> float:
@@ -128,6 +150,7 @@ class RetrievalIndex:
         total = cos.astype(np.float64).copy()
         # structure is compared where it can matter: within the family when it is indexed
         candidates = same if len(same) else np.arange(len(self.tasks))
+        context = in_context(task)
         total[candidates] += W_FAMILY * (len(same) > 0)
         for i in candidates:
             s = self.structure[i]
@@ -135,6 +158,9 @@ class RetrievalIndex:
                          + W_GIVEN * _overlap(mine.given, s.given)
                          + W_PLACE * _overlap(mine.places, s.places)
                          + W_RELATIONS * _overlap(mine.relations, s.relations))
+            if context:  # a neighbour whose context and targets are of the same kinds
+                total[i] += (W_CONTEXT * _overlap(mine.given_kinds, s.given_kinds)
+                             + W_TARGETS * _overlap(mine.target_kinds, s.target_kinds))
         if not len(same):  # another family: at least the same kinds of objects
             kinds = np.stack([s.kinds for s in self.structure])
             shared = np.minimum(kinds, mine.kinds).sum(1)
@@ -202,14 +228,15 @@ class Retrieval(Submission):
         index = self.index(task.suite)
         near, cos, score = index.nearest(task)
         t1 = time.perf_counter()
-        adapted = adapt_layout(task, near, {p.id: p.box for p in near.reference.layout},
-                               lambda o: self._natural(o, task))
+        adapted = adapt_in_context(task, near, {p.id: p.box for p in near.reference.layout},
+                                   lambda o: self._natural(o, task))
         placements = {oid: self._placement(task.object(oid), task, box)
                       for oid, box in adapted.boxes.items()}
         meta: dict[str, Any] = {
             "neighbour": near.id, "index": index.source, "index_size": len(index.tasks),
             "similarity": round(cos, 4), "score": round(score, 4),
             "matched": len(adapted.matches), "unmatched": adapted.unmatched,
+            "anchored": len(adapted.anchored),
             "retrieve_ms": round(1000 * (t1 - t0), 2)}
         try:
             code = compose_scene(task, placements)
