@@ -18,7 +18,8 @@ from benchmark.core.tasks import Task, load_tasks
 from benchmark.suites.synthetic.generate import FIXED_SPLITS, forbidden_hashes, split_path
 from benchmark.suites.threeb1b.source import HELDOUT_SPLITS, suite_dir
 
-__all__ = ["LeakageError", "check_no_leak", "heldout_hashes", "heldout_split", "task_hashes"]
+__all__ = ["LeakageError", "check_no_leak", "heldout_hashes", "heldout_split", "task_hashes",
+           "without_heldout_twins"]
 
 
 class LeakageError(ValueError):
@@ -53,6 +54,17 @@ def heldout_hashes() -> dict[str, str]:
 def heldout_split(t: Task) -> bool:
     return (t.suite == "synthetic" and t.split in ("test", "val")) or (
         t.suite == "3b1b" and t.split in HELDOUT_SPLITS)
+
+
+def without_heldout_twins(tasks: Sequence[Task], heldout_splits: Sequence[str]
+                          ) -> tuple[list[Task], int]:
+    """(``tasks`` without those outside ``heldout_splits`` whose inputs or layout equal a
+    task's inside them, how many were left out): a twin would carry a held-out task into
+    training, so the held-out one wins."""
+    held = {h for t in tasks if t.split in heldout_splits for h in task_hashes(t)}
+    keep = [t for t in tasks if t.split in heldout_splits
+            or not any(h in held for h in task_hashes(t))]
+    return keep, len(tasks) - len(keep)
 
 
 def check_no_leak(tasks: Sequence[Task], heldout: dict[str, str] | None = None) -> None:

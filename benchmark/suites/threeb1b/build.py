@@ -38,6 +38,7 @@ from benchmark.core.tasks import (
 )
 from benchmark.measure.raster import Rasteriser
 from benchmark.snapshot import decode_snapshot
+from benchmark.suites.heldout import without_heldout_twins
 from benchmark.suites.threeb1b import narration
 from benchmark.suites.threeb1b.context import kept, shown
 from benchmark.suites.threeb1b.errors import PrepareError
@@ -52,12 +53,13 @@ from benchmark.suites.threeb1b.keyframes import MIN_OBJECTS, Candidate, align, c
 from benchmark.suites.threeb1b.matching import VideoMatch, match_videos
 from benchmark.suites.threeb1b.objects import GLObject
 from benchmark.suites.threeb1b.params import object_params
-from benchmark.suites.threeb1b.source import SPLITS, SUITE, scratch_split
+from benchmark.suites.threeb1b.source import HELDOUT_SPLITS, SPLITS, SUITE, scratch_split
 
 __all__ = ["BUILDER_VERSION", "PrepareOptions", "YieldReport", "prepare"]
 
-BUILDER_VERSION = "3"  # 2: context tasks (dev, test) beside the from-scratch ones;
-# 3: a regular polygon states its corners (n), a number line its numbers (x_range)
+BUILDER_VERSION = "4"  # 2: context tasks (dev, test) beside the from-scratch ones;
+# 3: a regular polygon states its corners (n), a number line its numbers (x_range);
+# 4: a dev task equal to a test task (a stock scene in two videos) is dropped
 MIN_VISIBLE_PX = 20
 
 
@@ -218,6 +220,10 @@ def prepare(opts: PrepareOptions, *, progress: bool = True,
                 "tasks": made + context, "keyframes": made, "context_tasks": context,
                 "mean_alignment": round(float(np.mean(confs)), 3) if confs else None}
             bar.update(1)
+    # a stock scene ("Pause and ponder") in a dev and a test video: the test one wins
+    tasks, twins = without_heldout_twins(tasks, HELDOUT_SPLITS)
+    if twins:
+        drops["dev_same_as_test"] += twins
     report.dropped = dict(sorted(drops.items()))
     report.tasks = len(tasks)
     report.videos_with_tasks = sum(1 for v in report.per_video.values() if v["tasks"])
