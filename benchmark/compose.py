@@ -7,7 +7,9 @@ suite that wants its tasks to be composable):
 kind           constructor and params
 =============  ==========================================================================
 tex            ``MathTex(content)``; ``font_size`` (48), ``color``
-text           ``Text(content)``; ``font_size`` (48), ``color``
+text           ``Text(content)``, or ``Tex(content)`` when the content is LaTeX markup (a
+               backslash, or balanced ``$`` math: what 3b1b's ``TexText`` holds);
+               ``font_size`` (48), ``color``
 axes           ``Axes(x_range, y_range, x_length, y_length, tips=False)``
 graph          ``AXES.plot(lambda x: content, x_range)``; ``axes`` (object id), ``color``
 number_line    ``NumberLine(x_range, length, include_numbers)``
@@ -45,8 +47,8 @@ from dataclasses import dataclass
 from benchmark.core.tasks import Box, ObjectSpec, Task
 
 __all__ = ["DEPENDENT_KINDS", "SHAPES", "ComposeError", "Placement", "arrow_sides",
-           "compose_scene", "create_expr", "dependencies", "place_code", "py_names",
-           "stretch_code", "writable"]
+           "compose_scene", "create_expr", "dependencies", "is_latex_markup", "place_code",
+           "py_names", "stretch_code", "writable"]
 
 DEPENDENT_KINDS = ("graph", "arrow", "brace")
 SHAPES = ("Circle", "Square", "Rectangle", "Triangle", "Dot", "Ellipse", "RegularPolygon",
@@ -145,6 +147,13 @@ def arrow_sides(a: Box, b: Box) -> tuple[str, str]:
     return ("top", "bottom") if dy >= 0 else ("bottom", "top")
 
 
+def is_latex_markup(content: str) -> bool:
+    """Whether a text's content is LaTeX source (typeset in text mode by ``Tex``): it has a
+    backslash (a command or a ``\\\\`` line break) or an even, non-zero number of ``$``."""
+    dollars = content.count("$") - content.count("\\$")
+    return "\\" in content or (dollars > 0 and dollars % 2 == 0)
+
+
 def create_expr(spec: ObjectSpec, names: Mapping[str, str],
                 sides: tuple[str, str] = ("right", "left")) -> str:
     """A Python expression creating ``spec``'s mobject (dependencies by variable name)."""
@@ -158,7 +167,8 @@ def create_expr(spec: ObjectSpec, names: Mapping[str, str],
         return names[target]
 
     if spec.kind in ("tex", "text"):
-        cls = "MathTex" if spec.kind == "tex" else "Text"
+        cls = ("MathTex" if spec.kind == "tex"
+               else "Tex" if is_latex_markup(spec.content) else "Text")
         fs = f", font_size={_num(p['font_size'], 'font_size')}" if "font_size" in p else ""
         return f"{cls}({spec.content!r}{fs}{col})"
     if spec.kind == "axes":

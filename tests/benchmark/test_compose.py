@@ -9,6 +9,7 @@ from benchmark.compose import (
     Placement,
     arrow_sides,
     compose_scene,
+    create_expr,
     py_names,
     writable,
 )
@@ -63,6 +64,25 @@ def test_scaled_objects_fit_the_requested_size(rendered):
     text = Box(*rendered.objects[8].box)
     assert text.width <= 2.0 + 1e-3 and text.height <= 0.5 + 1e-3
     assert max(text.width / 2.0, text.height / 0.5) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize(("content", "latex"), [
+    ("Hello", False), ("costs $5", False), ("a\\\\b", True), ("about $e$", True),
+    ("\\textbf{v}", True), ("5\\$ and 6\\$", True), ("$", False)])
+def test_text_in_latex_markup_is_typeset_by_tex(content, latex):
+    expr = create_expr(ObjectSpec("t", "text", content), {"t": "t"})
+    assert expr.startswith("Tex(" if latex else "Text("), expr
+
+
+def test_a_two_line_latex_text_renders_on_two_lines():
+    with Renderer(jobs=1) as r:
+        out = r.render(compose_scene(make_task([ObjectSpec("a", "text", "One line"),
+                                                ObjectSpec("b", "text", "One\\\\line")]),
+                                     {"a": Placement(0, 2), "b": Placement(0, -2)}))
+    assert out.status.value == "ok", out.error
+    one, two = (Box(*o.box) for o in out.objects)
+    assert all(o.verified for o in out.objects)
+    assert two.height > 1.6 * one.height and two.width < one.width
 
 
 def test_given_objects_are_placed_exactly_on_their_box():
