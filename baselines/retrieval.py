@@ -32,7 +32,9 @@ index is the ``dev`` split with context only: its ``dev-scratch`` twin repeats
 the same keyframes' prompts and layouts with nothing given, so it would add no
 layout to retrieve.  The generation's meta records how many targets were
 ``anchored`` to the context.
-Objects the composer cannot write fall back to the ``template`` scene.
+Objects the composer cannot write (a 3b1b image or character, what hangs on one) are
+left out and listed in ``meta["unwritable"]``, as ``jepa`` and the composed ``oracle`` leave
+them; a task with nothing writable falls back to the ``template`` scene.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ import numpy as np
 
 from baselines._adapt_context import adapt_in_context, in_context
 from baselines.template import write_scene
-from benchmark.compose import ComposeError, Placement, compose_scene
+from benchmark.compose import ComposeError, Placement, compose_writable
 from benchmark.core.submission import Generation, Submission, SubmissionError
 from benchmark.core.tasks import KINDS, Box, ObjectSpec, Task
 from benchmark.core.text import EmbeddingCache, EncoderNotFoundError, TextEncoder
@@ -239,10 +241,12 @@ class Retrieval(Submission):
             "anchored": len(adapted.anchored),
             "retrieve_ms": round(1000 * (t1 - t0), 2)}
         try:
-            code = compose_scene(task, placements)
+            code, unwritable = compose_writable(task, placements)
         except ComposeError as exc:
             meta["fallback"] = f"template ({exc})"
-            code = write_scene(task)
+            code, unwritable = write_scene(task), []
+        if unwritable:
+            meta["unwritable"] = unwritable
         return Generation(code=code, meta=meta)
 
     def _natural(self, o: ObjectSpec, task: Task) -> tuple[float, float] | None:

@@ -38,6 +38,7 @@ writes a reference layout that has no reference code).
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import math
 import re
@@ -47,8 +48,8 @@ from dataclasses import dataclass
 from benchmark.core.tasks import Box, ObjectSpec, Task
 
 __all__ = ["DEPENDENT_KINDS", "SHAPES", "ComposeError", "Placement", "arrow_sides",
-           "compose_scene", "create_expr", "dependencies", "is_latex_markup", "place_code",
-           "py_names", "stretch_code", "writable"]
+           "compose_scene", "compose_writable", "create_expr", "dependencies",
+           "is_latex_markup", "place_code", "py_names", "stretch_code", "writable"]
 
 DEPENDENT_KINDS = ("graph", "arrow", "brace")
 SHAPES = ("Circle", "Square", "Rectangle", "Triangle", "Dot", "Ellipse", "RegularPolygon",
@@ -342,3 +343,18 @@ def compose_scene(task: Task, placements: Mapping[str, Placement],
             lines.append(_place(name, o.kind, placements[o.id]))
     lines.append(f"        self.add({', '.join(names[o.id] for o in task.objects)})")
     return "\n".join(lines) + "\n"
+
+
+def compose_writable(task: Task, placements: Mapping[str, Placement],
+                     fit_dependents: bool = False) -> tuple[str, list[str]]:
+    """``compose_scene`` over the objects the vocabulary can write, and the ids of those it
+    leaves out (a 3b1b image or character, what hangs on one): they are not drawn, so they
+    score as misses.  A task with nothing writable is a ``ComposeError``."""
+    try:
+        return compose_scene(task, placements, fit_dependents=fit_dependents), []
+    except ComposeError as exc:
+        ok, unwritable = writable(task)
+        if not ok:
+            raise ComposeError(f"nothing in the task can be written ({exc})") from None
+        return (compose_scene(dataclasses.replace(task, objects=ok), placements,
+                              fit_dependents=fit_dependents), unwritable)

@@ -11,7 +11,6 @@ forward pass.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from benchmark.compose import ComposeError, Placement, compose_scene, writable
+from benchmark.compose import ComposeError, Placement, compose_writable
 from benchmark.core.frame import FRAME_HEIGHT, FRAME_WIDTH
 from benchmark.core.submission import Generation, Submission, SubmissionError
 from benchmark.core.tasks import Task
@@ -143,14 +142,12 @@ class Jepa(Submission):
         meta: dict[str, Any] = {"checkpoint": str(self.checkpoint),
                                 "layout_ms": round(1000 * (t1 - t0), 2)}
         try:
-            code = compose_scene(task, placements)
-        except ComposeError as exc:
             # objects the vocabulary cannot write (a 3b1b image or character) are left out,
             # as the composed oracle leaves them: they score as misses
-            ok, unwritable = writable(task)
-            if not ok:
-                raise SubmissionError(f"jepa: cannot write task {task.id}: {exc}") from None
-            code = compose_scene(dataclasses.replace(task, objects=ok), placements)
+            code, unwritable = compose_writable(task, placements)
+        except ComposeError as exc:
+            raise SubmissionError(f"jepa: cannot write task {task.id}: {exc}") from None
+        if unwritable:
             meta["unwritable"] = unwritable
         meta["compose_ms"] = round(1000 * (time.perf_counter() - t1), 2)
         return Generation(code=code, meta=meta)

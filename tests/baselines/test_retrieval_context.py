@@ -145,3 +145,25 @@ def test_context_tasks_prefer_neighbours_with_the_same_kinds_given(monkeypatch):
     monkeypatch.setattr("baselines.retrieval.W_CONTEXT", 0.0)
     monkeypatch.setattr("baselines.retrieval.W_TARGETS", 0.0)
     assert index.nearest(new)[0].id == scratch.id  # ids alone would pick the other
+
+
+def test_objects_the_composer_cannot_write_are_left_out_not_the_whole_scene(monkeypatch):
+    from baselines import retrieval
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 4)) / 2.0
+
+    character = Box(4, -3, 6, -1)
+    old = retrieved()
+    old = replace(old, objects=[*old.objects, ObjectSpec("o4", "other", "PiCreature")],
+                  reference=Reference([*old.reference.layout,
+                                       PlacedObject("o4", "other", "PiCreature", character)]))
+    new = new_task(Box(2, -2, 5, -1))
+    new = replace(new, objects=[*new.objects, ObjectSpec("o4", "other", "PiCreature")])
+    sub = retrieval.Retrieval()
+    monkeypatch.setitem(retrieval._INDEXES, ("3b1b", sub.size, str(sub.encoder)),
+                        RetrievalIndex("3b1b/dev", [old], embed))
+    gen = sub.generate(new)
+    assert "fallback" not in gen.meta and gen.meta["unwritable"] == ["o4"]
+    assert gen.meta["anchored"] == 2  # both targets placed against the context; one drawn
+    assert "PiCreature" not in gen.code and "'a label'" in gen.code
