@@ -148,9 +148,16 @@ def arrow_sides(a: Box, b: Box) -> tuple[str, str]:
     return ("top", "bottom") if dy >= 0 else ("bottom", "top")
 
 
+_NOT_IN_CE_TEMPLATE = ("\\ding",)
+
+
 def is_latex_markup(content: str) -> bool:
     """Whether a text's content is LaTeX source (typeset in text mode by ``Tex``): it has a
-    backslash (a command or a ``\\\\`` line break) or an even, non-zero number of ``$``."""
+    backslash (a command or a ``\\\\`` line break) or an even, non-zero number of ``$``,
+    and no command of a package Manim CE's default template lacks (pifont's ``\\ding``,
+    in ManimGL's template), which would fail the whole scene."""
+    if any(cmd in content for cmd in _NOT_IN_CE_TEMPLATE):
+        return False
     dollars = content.count("$") - content.count("\\$")
     return "\\" in content or (dollars > 0 and dollars % 2 == 0)
 

@@ -68,7 +68,7 @@ def test_scaled_objects_fit_the_requested_size(rendered):
 
 @pytest.mark.parametrize(("content", "latex"), [
     ("Hello", False), ("costs $5", False), ("a\\\\b", True), ("about $e$", True),
-    ("\\textbf{v}", True), ("5\\$ and 6\\$", True), ("$", False)])
+    ("\\textbf{v}", True), ("5\\$ and 6\\$", True), ("$", False), ("\\ding{51}", False)])
 def test_text_in_latex_markup_is_typeset_by_tex(content, latex):
     expr = create_expr(ObjectSpec("t", "text", content), {"t": "t"})
     assert expr.startswith("Tex(" if latex else "Text("), expr
