@@ -356,12 +356,13 @@ def compose_writable(task: Task, placements: Mapping[str, Placement],
                      fit_dependents: bool = False) -> tuple[str, list[str]]:
     """``compose_scene`` over the objects the vocabulary can write, and the ids of those it
     leaves out (a 3b1b image or character, what hangs on one): they are not drawn, so they
-    score as misses.  A task with nothing writable is a ``ComposeError``."""
+    score as misses.  A task with nothing writable gets an empty scene, as the composed
+    ``oracle`` does; other errors (a dependency cycle) are a ``ComposeError``."""
     try:
         return compose_scene(task, placements, fit_dependents=fit_dependents), []
-    except ComposeError as exc:
+    except ComposeError:
         ok, unwritable = writable(task)
-        if not ok:
-            raise ComposeError(f"nothing in the task can be written ({exc})") from None
+        if not unwritable:
+            raise
         return (compose_scene(dataclasses.replace(task, objects=ok), placements,
                               fit_dependents=fit_dependents), unwritable)

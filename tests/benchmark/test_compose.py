@@ -9,6 +9,7 @@ from benchmark.compose import (
     Placement,
     arrow_sides,
     compose_scene,
+    compose_writable,
     create_expr,
     py_names,
     writable,
@@ -151,3 +152,14 @@ def test_fit_dependents_stretches_a_brace_onto_its_box():
         out = r.render(code)
     got = next(Box(*o.box) for o in out.objects if o.kind == "brace")
     assert got.iou(want) > 0.95
+
+
+def test_compose_writable_leaves_out_what_it_cannot_write_down_to_an_empty_scene():
+    task = make_task([ObjectSpec("pi", "other", "PiCreature"), ObjectSpec("t", "text", "Hi")])
+    code, left_out = compose_writable(task, {"t": Placement(1, 1)})
+    assert left_out == ["pi"] and "Text('Hi')" in code and "PiCreature" not in code
+    code, left_out = compose_writable(make_task([ObjectSpec("pi", "other", "PiCreature")]), {})
+    assert left_out == ["pi"]
+    with Renderer(jobs=1) as r:
+        out = r.render(code)
+    assert out.status.value == "empty_scene" and out.objects == []
