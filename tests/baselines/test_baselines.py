@@ -271,3 +271,11 @@ def test_oracle_says_whether_it_used_the_reference_code_or_composed_the_layout()
     boxes = {o.kind: Box(*o.box) for o in report.objects}
     assert boxes["text"].center == pytest.approx((2.5, 2.25), abs=1e-3)
     assert boxes["shape"].iou(Box(-1, -1, 1, 1)) > 0.99
+
+
+def test_random_leaves_out_what_the_composer_cannot_write():
+    task = Task("3b1b-x-w01", "3b1b", "test", "2000/v", "easy", "p",
+                [ObjectSpec("pi", "other", "PiCreature"), ObjectSpec("t", "text", "Hi")], [],
+                Reference([]))
+    gen = RandomLayout().generate(task)
+    assert gen.meta["unwritable"] == ["pi"] and "Text('Hi')" in gen.code
