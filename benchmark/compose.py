@@ -7,9 +7,10 @@ suite that wants its tasks to be composable):
 kind           constructor and params
 =============  ==========================================================================
 tex            ``MathTex(content)``; ``font_size`` (48), ``color``
-text           ``Text(content)``, or ``Tex(content)`` when the content is LaTeX markup (a
-               backslash, or balanced ``$`` math: what 3b1b's ``TexText`` holds);
-               ``font_size`` (48), ``color``
+text           ``Text(content)`` (``line_spacing`` 1.25 when it has several lines), or
+               ``Tex(content)`` when the content is LaTeX markup (a backslash, or
+               balanced ``$`` math: what 3b1b's ``TexText`` holds); ``font_size`` (48),
+               ``color``
 axes           ``Axes(x_range, y_range, x_length, y_length, tips=False)``
 graph          ``AXES.plot(lambda x: content, x_range)``; ``axes`` (object id), ``color``
 number_line    ``NumberLine(x_range, length, include_numbers)``
@@ -149,6 +150,9 @@ def arrow_sides(a: Box, b: Box) -> tuple[str, str]:
 
 
 _NOT_IN_CE_TEMPLATE = ("\\ding",)
+# Lines of a multi-line Text as far apart as ManimGL sets them (Manim CE's default is
+# tighter: a two-line 3b1b text came out 0.71 of its height).
+TEXT_LINE_SPACING = 1.25
 
 
 def is_latex_markup(content: str) -> bool:
@@ -178,6 +182,8 @@ def create_expr(spec: ObjectSpec, names: Mapping[str, str],
         cls = ("MathTex" if spec.kind == "tex"
                else "Tex" if is_latex_markup(spec.content) else "Text")
         fs = f", font_size={_num(p['font_size'], 'font_size')}" if "font_size" in p else ""
+        if cls == "Text" and "\n" in spec.content:
+            fs += f", line_spacing={TEXT_LINE_SPACING}"
         return f"{cls}({spec.content!r}{fs}{col})"
     if spec.kind == "axes":
         return (f"Axes(x_range={_nums(p.get('x_range', [-3, 3, 1]), (2, 3), 'x_range')}, "

@@ -86,6 +86,19 @@ def test_a_two_line_latex_text_renders_on_two_lines():
     assert two.height > 1.6 * one.height and two.width < one.width
 
 
+def test_a_multi_line_text_keeps_manimgl_line_spacing_and_is_verified():
+    spread = ObjectSpec("b", "text", "All triangles\nare isosceles")
+    assert "line_spacing=1.25" in create_expr(spread, {"b": "b"})
+    with Renderer(jobs=1) as r:
+        out = r.render(compose_scene(make_task([ObjectSpec("a", "text", "All triangles"),
+                                                spread]),
+                                     {"a": Placement(0, 2), "b": Placement(0, -2)}))
+    assert out.status.value == "ok", out.error
+    one, two = (Box(*o.box) for o in out.objects)
+    assert all(o.verified for o in out.objects)
+    assert two.height > 2.5 * one.height  # two lines, with ManimGL's gap between them
+
+
 def test_given_objects_are_placed_exactly_on_their_box():
     with Renderer(jobs=1) as r:
         first = r.render(compose_scene(make_task([ObjectSpec("c", "shape", "Square")]),
