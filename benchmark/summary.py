@@ -44,6 +44,22 @@ def load_summary(store: Store, run_id: str) -> RunSummary:
     return RunSummary(record, results, summarize(rows))
 
 
+def unwritable_summary(rs: RunSummary) -> dict[str, int] | None:
+    """Objects a composing submission left out because the shared vocabulary cannot write
+    them (a 3b1b character or image; ``meta["unwritable"]``): they are not drawn, so they
+    score as misses.  ``targets`` counts those that were targets, where the submission
+    says (the composed ``oracle`` does: ``meta["unwritable_targets"]``)."""
+    lists = [r.generation.get("unwritable") for r in rs.results]
+    hit = [u for u in lists if isinstance(u, list) and u]
+    if not hit:
+        return None
+    out = {"tasks": len(hit), "objects": sum(len(u) for u in hit)}
+    targets = [r.generation.get("unwritable_targets") for r in rs.results]
+    if any(isinstance(t, list) for t in targets):
+        out["targets"] = sum(len(t) for t in targets if isinstance(t, list))
+    return out
+
+
 def sampling_summary(rs: RunSummary) -> dict[str, Any] | None:
     """For a run with several samples or repair rounds per task (``benchmark.sampling``):
     pass@k of compiled/rendered, what repair achieved and the samples' statuses."""
@@ -103,6 +119,9 @@ def summary_json(rs: RunSummary, store: Store, detail: bool = False) -> dict[str
     sampling = sampling_summary(rs)
     if sampling is not None:
         out["sampling"] = sampling
+    unwritable = unwritable_summary(rs)
+    if unwritable is not None:
+        out["unwritable"] = unwritable
     if detail:
         def group(g: dict[str, Any]) -> dict[str, Any]:
             return {k: {m: {"mean": v.mean, "ci": [v.lo, v.hi], "n": v.n}
@@ -158,6 +177,12 @@ def print_summary(rs: RunSummary, store: Store) -> None:
         _print_sampling(sampling)
     statuses = ", ".join(f"{k} {v}" for k, v in s.statuses.items()) or "none"
     out.write(f"\n  statuses   {statuses}\n")
+    unwritable = unwritable_summary(rs)
+    if unwritable is not None:
+        targets = (f", {unwritable['targets']} of them targets" if "targets" in unwritable
+                   else "")
+        out.write(f"  left out   {unwritable['objects']} objects in {unwritable['tasks']} tasks "
+                  f"that the composer cannot write{targets} (not drawn: scored as misses)\n")
     mode = rec.sandbox_mode + (f" ({rec.sandbox_note})" if rec.sandbox_note else "")
     out.write(f"  sandbox    {mode}\n")
     origin = _origin_line(rec.origin)

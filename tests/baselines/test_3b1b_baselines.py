@@ -45,6 +45,9 @@ def suite(tmp_path_factory, cache) -> Path:
     return out
 
 
+SUMMARIES: dict[tuple[str, str], dict] = {}  # (model, split) -> the run's `run --json`
+
+
 def run_model(model: str, suite: Path, db: Path, cache: Path) -> dict[str, list]:
     """Per split: (task, stored result) pairs of one run of ``model``."""
     out: dict[str, list] = {}
@@ -52,6 +55,7 @@ def run_model(model: str, suite: Path, db: Path, cache: Path) -> dict[str, list]
         run = last_json(cli("run", "--model", model, "--suite", "3b1b", "--split", split,
                             "--db", str(db), "--jobs", "2", "--json", cache=cache,
                             JEPA_MANIM_3B1B=str(suite)))
+        SUMMARIES[(model, split)] = run
         tasks = {t.id: t for t in load_tasks(suite / f"{split}.jsonl")}
         with Store(str(db)) as store:
             out[split] = [(tasks[r.task_id], r) for r in store.results(run["run_id"])]
@@ -109,6 +113,9 @@ def test_oracle_ceiling_on_the_targets_the_composer_can_write(oracle):
     # The fake suite's unwritable targets: graphs (no expression), the arrows ending on
     # them, a PiCreature and a collapsed grid of squares.
     assert unwritable == {"dev": 0, "test": 7, "dev-scratch": 0, "test-scratch": 9}
+    # The run's summary counts them too.
+    for split, n in unwritable.items():
+        assert SUMMARIES[("oracle", split)].get("unwritable", {}).get("targets", 0) == n
 
 
 def test_template_on_context_targets_beats_its_from_scratch_placement(template):
