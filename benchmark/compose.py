@@ -16,7 +16,8 @@ graph          ``AXES.plot(lambda x: content, x_range)``; ``axes`` (object id), 
 number_line    ``NumberLine(x_range, length, include_numbers)``
 shape          ``content`` is the class: Circle, Square, Rectangle, Triangle, Dot, Ellipse,
                RegularPolygon, Star, RoundedRectangle, Line; ``radius``, ``side_length``,
-               ``width``, ``height``, ``n``, ``length``, ``color``, ``fill_opacity``
+               ``width``, ``height``, ``n``, ``length``, ``angle`` (a Line's, radians),
+               ``color``, ``fill_opacity``
 arrow          ``Arrow(FROM.get_side(), TO.get_side(), buff)``; ``from``, ``to`` (object
                ids), ``buff`` (0.1), ``color``
 brace          ``Brace(TARGET, direction)``; ``target`` (object id), ``direction``
@@ -209,6 +210,9 @@ def create_expr(spec: ObjectSpec, names: Mapping[str, str],
         if spec.content == "Line":
             length = float(p.get("length", 2))
             args = [f"LEFT * {length / 2!r}", f"RIGHT * {length / 2!r}"]
+            if "angle" in p:
+                return (f"Line({', '.join(args)}{col})"
+                        f".rotate({_num(p['angle'], 'angle')})")
         return f"{spec.content}({', '.join(args)}{col})".replace("(, ", "(")
     if spec.kind == "arrow":
         buff = _num(p.get("buff", 0.1), "buff")

@@ -29,6 +29,7 @@ MRO = {
     "RegularPolygon": ["RegularPolygon", "Polygon", "VMobject", "Mobject", "object"],
     "NumberLine": ["NumberLine", "Line", "TipableVMobject", "VMobject", "Mobject", "object"],
     "Integer": ["Integer", "DecimalNumber", "VMobject", "Mobject", "object"],
+    "Line": ["Line", "TipableVMobject", "VMobject", "Mobject", "object"],
 }
 
 
@@ -190,3 +191,20 @@ def test_an_arrow_far_from_everything_states_no_ends() -> None:
     b.add("Circle", (4.0, 2.0, 5.0, 3.0))
     objs = b.objects()
     assert object_params(0, objs, ["o1", "o2"]) == {}
+
+
+@pytest.mark.parametrize(("ends", "angle"), [
+    (((-2.0, -1.0), (2.0, 1.0)), 0.4636), (((2.0, -1.0), (-2.0, 1.0)), -0.4636),
+    (((0.0, 2.0), (0.0, -2.0)), 1.5708), (((-2.0, 0.0), (2.0, 0.0)), None)])
+def test_a_straight_line_states_its_direction(ends, angle) -> None:
+    b = SnapBuilder()
+    (x0, y0), (x1, y1) = ends
+    pts = np.array([[x0, y0, 0], [x0 + (x1 - x0) / 3, y0 + (y1 - y0) / 3, 0],
+                    [x0 + 2 * (x1 - x0) / 3, y0 + 2 * (y1 - y0) / 3, 0], [x1, y1, 0]])
+    b.add("Line", points=b.arr(pts))
+    b.add("Circle", (3.0, 2.0, 4.0, 3.0))
+    objs = b.objects()
+    assert [o.content for o in objs] == ["Line", "Circle"]
+    params = object_params(0, objs, ["o1", "o2"])
+    assert params.get("angle") == angle
+    assert params["length"] == round(float(np.hypot(x1 - x0, y1 - y0)), 3)

@@ -176,3 +176,12 @@ def test_compose_writable_leaves_out_what_it_cannot_write_down_to_an_empty_scene
     with Renderer(jobs=1) as r:
         out = r.render(code)
     assert out.status.value == "empty_scene" and out.objects == []
+
+
+def test_a_line_with_an_angle_lands_on_its_diagonal_box():
+    spec = ObjectSpec("l", "shape", "Line", {"length": 5.0, "angle": -0.6435})  # 4 x 3 box
+    with Renderer(jobs=1) as r:
+        out = r.render(compose_scene(make_task([spec]), {"l": Placement(1, 0, 4.0, 3.0)}))
+    assert out.status.value == "ok", out.error
+    box = Box(*out.objects[0].box)
+    assert (box.width, box.height) == (pytest.approx(4.0, abs=0.05), pytest.approx(3.0, abs=0.05))

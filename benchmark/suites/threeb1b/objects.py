@@ -62,6 +62,8 @@ _SHAPE_NAME = {
     "DashedLine": "Line", "TangentLine": "Line", "Underline": "Line", "Elbow": "Line",
     "CubicBezier": "Line", "Cross": "Line", "DashedVMobject": "Line",
 }
+# Shapes drawn as one straight segment: their ends give the direction the box cannot.
+STRAIGHT_LINES = frozenset({"Line", "DashedLine", "TangentLine", "Underline"})
 COLLAPSE_AT = 8  # a container with more small non-text parts than this is one object
 MIN_SIZE = 0.05  # scene units; smaller in both directions is not an object
 MIN_ALPHA = 0.05
@@ -211,6 +213,10 @@ def gl_objects(snap: Snapshot) -> list[GLObject]:
         obj = GLObject(kind, m.cls, _content(snap, kind, m, family), box, family, i)
         if kind == "arrow":
             ends = _arrow_ends(snap, family)
+            if ends is not None:
+                obj.params["ends"] = ends
+        if kind == "shape" and m.cls in STRAIGHT_LINES:
+            ends = _arrow_ends(snap, family)  # a straight line's two ends, as for an arrow
             if ends is not None:
                 obj.params["ends"] = ends
         if kind == "shape" and obj.content == "RegularPolygon":

@@ -1,11 +1,11 @@
 """Params in the shared vocabulary (``benchmark.compose``) for a 3b1b object.
 
 What the measured geometry can state honestly: a shape's size (and a regular
-polygon's corners), an axes' or number line's length (and the range of the
-numbers a number line drew, when they are evenly spaced), which objects an
-arrow joins (the objects nearest its two ends), which object a brace
-annotates and on which side, which axes a graph is drawn on.  Nothing is
-invented: when no object is near enough, the param is left out.
+polygon's corners, a straight line's direction), an axes' or number line's
+length (and the range of the numbers a number line drew, when they are evenly
+spaced), which objects an arrow joins (the objects nearest its two ends),
+which object a brace annotates and on which side, which axes a graph is drawn
+on.  Nothing is invented: when no object is near enough, the param is left out.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, obj
         if o.content in ("Rectangle", "RoundedRectangle", "Ellipse"):
             return {"width": _r(w), "height": _r(h)}
         if o.content == "Line":
-            return {"length": _r(math.hypot(w, h))}
+            return {"length": _r(math.hypot(w, h)), **_angle(o)}
         return {}
     if o.kind == "axes":
         return {"x_length": _r(w), "y_length": _r(h)}
@@ -82,6 +82,21 @@ def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, obj
     if o.kind == "brace":
         return _brace(i, o, objs, ids)
     return {}
+
+
+def _angle(o: GLObject) -> dict[str, object]:
+    """A straight line's direction in radians, in (-π/2, π/2] (a line has no way round),
+    when its ends were recorded and it is not level."""
+    ends = o.params.get("ends")
+    if ends is None:
+        return {}
+    (x0, y0), (x1, y1) = ends  # type: ignore[misc]
+    angle = math.atan2(y1 - y0, x1 - x0)
+    if angle <= -math.pi / 2:
+        angle += math.pi
+    elif angle > math.pi / 2:
+        angle -= math.pi
+    return {"angle": round(angle, 4)} if abs(angle) >= 0.01 else {}
 
 
 def _numbers(o: GLObject) -> dict[str, object]:
