@@ -16,9 +16,7 @@ the suite, not of the suite itself.
 
 from __future__ import annotations
 
-import dataclasses
-
-from benchmark.compose import Placement, compose_scene, writable
+from benchmark.compose import Placement, compose_writable
 from benchmark.core.submission import Generation, Submission
 from benchmark.core.tasks import Task
 
@@ -37,12 +35,9 @@ class Oracle(Submission):
 
 def composed_reference(task: Task) -> Generation:
     """The composer's scene of ``task``'s reference layout (see the module docstring)."""
-    ok, unwritable = writable(task)
-    keep = {o.id for o in ok}
-    layout = [p for p in task.reference.layout if p.id in keep]
-    placements = {p.id: Placement.of_box(p.box) for p in layout}
-    code = compose_scene(dataclasses.replace(task, objects=ok), placements,
-                         fit_dependents=True)
+    placements = {p.id: Placement.of_box(p.box) for p in task.reference.layout}
+    code, unwritable = compose_writable(task, placements, fit_dependents=True)
+    layout = [p for p in task.reference.layout if p.id not in unwritable]
     given = task.given_ids
     return Generation(code=code, layout=layout, meta={
         "oracle": "composed", "unwritable": unwritable,

@@ -211,12 +211,8 @@ def gl_objects(snap: Snapshot) -> list[GLObject]:
             return []
         m = snap.members[i]
         obj = GLObject(kind, m.cls, _content(snap, kind, m, family), box, family, i)
-        if kind == "arrow":
-            ends = _arrow_ends(snap, family)
-            if ends is not None:
-                obj.params["ends"] = ends
-        if kind == "shape" and m.cls in STRAIGHT_LINES:
-            ends = _arrow_ends(snap, family)  # a straight line's two ends, as for an arrow
+        if kind == "arrow" or (kind == "shape" and m.cls in STRAIGHT_LINES):
+            ends = _arrow_ends(snap, family)  # a straight line's ends as an arrow's
             if ends is not None:
                 obj.params["ends"] = ends
         if kind == "shape" and obj.content == "RegularPolygon":
