@@ -6,18 +6,20 @@ suite that wants its tasks to be composable):
 =============  ==========================================================================
 kind           constructor and params
 =============  ==========================================================================
-tex            ``MathTex(content)``; ``font_size`` (48), ``color``
+tex            ``MathTex(content)``, or ``Tex(content)`` when it holds ``$`` math (text
+               mode around it); ``font_size`` (48), ``color``
 text           ``Text(content)`` (``line_spacing`` 1.25 when it has several lines), or
                ``Tex(content)`` when the content is LaTeX markup (a backslash, or
                balanced ``$`` math: what 3b1b's ``TexText`` holds); ``font_size`` (48),
-               ``color``
+               ``font`` (a family name, for ``Text``), ``color``
 axes           ``Axes(x_range, y_range, x_length, y_length, tips=False)``
 graph          ``AXES.plot(lambda x: content, x_range)``; ``axes`` (object id), ``color``
 number_line    ``NumberLine(x_range, length, include_numbers)``
 shape          ``content`` is the class: Circle, Square, Rectangle, Triangle, Dot, Ellipse,
                RegularPolygon, Star, RoundedRectangle, Line; ``radius``, ``side_length``,
-               ``width``, ``height``, ``n``, ``length``, ``angle`` (a Line's, radians),
-               ``color``, ``fill_opacity``
+               ``width``, ``height`` (a RegularPolygon's or Triangle's: stretched onto
+               them), ``n``, ``length``, ``angle`` (a Line's, radians), ``color``,
+               ``fill_opacity``
 arrow          ``Arrow(FROM.get_side(), TO.get_side(), buff)``; ``from``, ``to`` (object
                ids), ``buff`` (0.1), ``color``
 brace          ``Brace(TARGET, direction)``; ``target`` (object id), ``direction``
@@ -34,8 +36,10 @@ write and those it cannot (a kind without a constructor here — images,
 characters, groups, ``other`` — params it cannot read, such as a graph without
 an expression, or an anchor that is itself not writable).  With
 ``fit_dependents`` a layout's box for a dependent object is honoured too: it is
-built on its anchors as usual, then stretched onto that box (how ``oracle``
-writes a reference layout that has no reference code).
+built on its anchors as usual, then stretched onto that box — an arrow is drawn
+through the box instead, from its ``from`` side to its ``to`` side, so that its
+tip keeps its shape (how ``oracle`` writes a reference layout that has no
+reference code).
 """
 
 from __future__ import annotations
@@ -49,8 +53,8 @@ from dataclasses import dataclass
 
 from benchmark.core.tasks import Box, ObjectSpec, Task
 
-__all__ = ["DEPENDENT_KINDS", "SHAPES", "ComposeError", "Placement", "arrow_sides",
-           "compose_scene", "compose_writable", "create_expr", "dependencies",
+__all__ = ["DEPENDENT_KINDS", "SHAPES", "ComposeError", "Placement", "arrow_in_box",
+           "arrow_sides", "compose_scene", "compose_writable", "create_expr", "dependencies",
            "is_latex_markup", "place_code", "py_names", "stretch_code", "writable"]
 
 DEPENDENT_KINDS = ("graph", "arrow", "brace")
@@ -60,6 +64,9 @@ _DIRECTIONS = {"down": "DOWN", "up": "UP", "left": "LEFT", "right": "RIGHT"}
 _EXPR_OK = re.compile(r"^[0-9a-z_.+\-*/() ]+$")
 _NP_NAMES = {"sin", "cos", "tan", "exp", "sqrt", "log", "abs", "pi", "e", "arctan", "tanh"}
 _COLOR_OK = re.compile(r"^(#[0-9A-Fa-f]{6}|[A-Z][A-Z_]*)$")
+# Regular shapes sized by a radius; ``width`` and ``height`` stretch one onto a box.
+_SIZED_BY_RADIUS = ("RegularPolygon", "Triangle")
+_FONT_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 
 
 class ComposeError(ValueError):
@@ -156,6 +163,18 @@ _NOT_IN_CE_TEMPLATE = ("\\ding",)
 TEXT_LINE_SPACING = 1.25
 
 
+def _math_dollars(content: str) -> bool:
+    """An even, non-zero number of unescaped ``$``: inline math in text-mode LaTeX."""
+    dollars = content.count("$") - content.count("\\$")
+    return dollars > 0 and dollars % 2 == 0
+
+
+def _font(v: object) -> str:
+    if not isinstance(v, str) or not _FONT_OK.match(v):
+        raise ComposeError(f"font: expected a font family name, got {v!r}")
+    return v
+
+
 def is_latex_markup(content: str) -> bool:
     """Whether a text's content is LaTeX source (typeset in text mode by ``Tex``): it has a
     backslash (a command or a ``\\\\`` line break) or an even, non-zero number of ``$``,
@@ -163,8 +182,7 @@ def is_latex_markup(content: str) -> bool:
     in ManimGL's template), which would fail the whole scene."""
     if any(cmd in content for cmd in _NOT_IN_CE_TEMPLATE):
         return False
-    dollars = content.count("$") - content.count("\\$")
-    return "\\" in content or (dollars > 0 and dollars % 2 == 0)
+    return "\\" in content or _math_dollars(content)
 
 
 def create_expr(spec: ObjectSpec, names: Mapping[str, str],
@@ -180,9 +198,13 @@ def create_expr(spec: ObjectSpec, names: Mapping[str, str],
         return names[target]
 
     if spec.kind in ("tex", "text"):
-        cls = ("MathTex" if spec.kind == "tex"
-               else "Tex" if is_latex_markup(spec.content) else "Text")
+        if spec.kind == "tex":
+            cls = "Tex" if _math_dollars(spec.content) else "MathTex"
+        else:
+            cls = "Tex" if is_latex_markup(spec.content) else "Text"
         fs = f", font_size={_num(p['font_size'], 'font_size')}" if "font_size" in p else ""
+        if cls == "Text" and "font" in p:
+            fs += f", font={_font(p['font'])!r}"
         if cls == "Text" and "\n" in spec.content:
             fs += f", line_spacing={TEXT_LINE_SPACING}"
         return f"{cls}({spec.content!r}{fs}{col})"
@@ -201,10 +223,14 @@ def create_expr(spec: ObjectSpec, names: Mapping[str, str],
     if spec.kind == "shape":
         if spec.content not in SHAPES:
             raise ComposeError(f"{spec.id}: unknown shape {spec.content!r}")
-        args = []
+        args, stretch = [], ""
         for key in ("radius", "side_length", "width", "height", "length", "fill_opacity"):
             if key in p:
                 args.append(f"{key}={_num(p[key], key)}")
+        if spec.content in _SIZED_BY_RADIUS and "width" in p and "height" in p:
+            args = [a for a in args if not a.startswith(("width=", "height="))]
+            stretch = (f".stretch_to_fit_width({_num(p['width'], 'width')})"
+                       f".stretch_to_fit_height({_num(p['height'], 'height')})")
         if spec.content == "RegularPolygon":
             args.insert(0, f"n={int(_num(p.get('n', 6), 'n').split('.')[0])}")
         if spec.content == "Line":
@@ -213,7 +239,7 @@ def create_expr(spec: ObjectSpec, names: Mapping[str, str],
             if "angle" in p:
                 return (f"Line({', '.join(args)}{col})"
                         f".rotate({_num(p['angle'], 'angle')})")
-        return f"{spec.content}({', '.join(args)}{col})".replace("(, ", "(")
+        return f"{spec.content}({', '.join(args)}{col}){stretch}".replace("(, ", "(")
     if spec.kind == "arrow":
         buff = _num(p.get("buff", 0.1), "buff")
         return (f"Arrow({ref('from')}.get_{sides[0]}(), {ref('to')}.get_{sides[1]}(), "
@@ -285,6 +311,29 @@ def stretch_code(name: str, pl: Placement) -> list[str]:
     return parts
 
 
+ARROW_TIP_WIDTH = 0.35  # a box no wider than an arrow's tip holds an upright arrow
+
+
+def arrow_in_box(spec: ObjectSpec, pl: Placement, a: Box | None, b: Box | None) -> str:
+    """An arrow (``spec``, in its colour) drawn through the placement's box, pointing
+    from anchor ``a`` towards anchor ``b``: along its long side when the box is no wider
+    than a tip (the tip then as wide as the box), else corner to corner.  Built in
+    place, not stretched, so its tip keeps its shape."""
+    w, h = pl.width or 0.0, pl.height or 0.0
+    dx, dy = (b.center[0] - a.center[0], b.center[1] - a.center[1]) if a and b else (1, 0)
+    sx, sy = (1.0 if dx >= 0 else -1.0), (1.0 if dy >= 0 else -1.0)
+    tip = ""
+    if w <= ARROW_TIP_WIDTH and h > w:
+        half, tip = (0.0, sy * h / 2), f", tip_length={max(w, 0.05):.4f}"
+    elif h <= ARROW_TIP_WIDTH:
+        half, tip = (sx * w / 2, 0.0), f", tip_length={max(h, 0.05):.4f}"
+    else:
+        half = (sx * w / 2, sy * h / 2)
+    start = f"[{pl.cx - half[0]:.4f}, {pl.cy - half[1]:.4f}, 0]"
+    end = f"[{pl.cx + half[0]:.4f}, {pl.cy + half[1]:.4f}, 0]"
+    return f"Arrow({start}, {end}, buff=0{tip}{_color(spec.params)})"
+
+
 def writable(task: Task) -> tuple[list[ObjectSpec], list[str]]:
     """The objects ``compose_scene`` can write (in task order), and the ids of the rest:
     a kind or params the vocabulary cannot write, or an anchor that is not writable."""
@@ -348,12 +397,19 @@ def compose_scene(task: Task, placements: Mapping[str, Placement],
             a, b = (boxes.get(str(o.params.get(k, ""))) for k in ("from", "to"))
             if a is not None and b is not None:
                 sides = arrow_sides(a, b)
-        lines.append(f"        {name} = {create_expr(o, names, sides)}")
+        expr = create_expr(o, names, sides)
         if o.kind in DEPENDENT_KINDS:
             pl = Placement.of_box(o.given) if o.given is not None else placements.get(o.id)
-            if fit_dependents and pl is not None and pl.width is not None:
+            fit = fit_dependents and pl is not None and pl.width is not None
+            if fit and o.kind == "arrow":
+                a, b = (boxes.get(str(o.params.get(k, ""))) for k in ("from", "to"))
+                lines.append(f"        {name} = {arrow_in_box(o, pl, a, b)}")
+                continue
+            lines.append(f"        {name} = {expr}")
+            if fit:
                 lines.append(_place(name, o.kind, pl, stretch=True))
             continue
+        lines.append(f"        {name} = {expr}")
         if o.given is not None:
             lines.append(_place(name, o.kind, Placement.of_box(o.given)))
         elif o.id in placements:

@@ -30,6 +30,10 @@ ASPECT_TOLERANCE = 0.12  # |log(aspect ratio)| difference allowed: a uniform sca
 IOU_THRESHOLD = 0.75  # ink IoU on the normalised grid
 GRID_SHORT_SIDE = 32  # pixels on the box's shorter side
 GRID_MAX_SIDE = 2048
+# A block of small glyphs (a four-line paragraph) thins to nothing on 32 pixels: the
+# grid doubles until the typeset ink covers this share of it, up to GRID_MAX_SHORT.
+MIN_INK_SHARE = 0.03
+GRID_MAX_SHORT = 256
 STROKE_PX = 1.5
 
 
@@ -136,10 +140,10 @@ def raster(ink: Ink, box: tuple[float, float, float, float], size: tuple[int, in
     return data > 127
 
 
-def _grid(aspect: float) -> tuple[int, int]:
+def _grid(aspect: float, short: int = GRID_SHORT_SIDE) -> tuple[int, int]:
     stretch = max(aspect, 1 / aspect)
-    long = min(GRID_MAX_SIDE, max(GRID_SHORT_SIDE, round(GRID_SHORT_SIDE * stretch)))
-    return (long, GRID_SHORT_SIDE) if aspect >= 1 else (GRID_SHORT_SIDE, long)
+    long = min(GRID_MAX_SIDE, max(short, round(short * stretch)))
+    return (long, short) if aspect >= 1 else (short, long)
 
 
 @dataclass(frozen=True)
@@ -169,8 +173,13 @@ def compare_ink(drawn: Ink, reference: Ink, *, threshold: float = IOU_THRESHOLD,
     ra = _aspect(rbox, floor)
     dfloor = 1e-3 * max(dbox[2] - dbox[0], dbox[3] - dbox[1], 1e-9)
     da = _aspect(dbox, dfloor)
-    size = _grid(ra)
+    short = GRID_SHORT_SIDE
+    size = _grid(ra, short)
     ref_px = raster(reference, rbox, size, 0)
+    while ref_px.mean() < MIN_INK_SHARE and short < GRID_MAX_SHORT:
+        short *= 2
+        size = _grid(ra, short)
+        ref_px = raster(reference, rbox, size, 0)
     best = InkMatch(False, 0.0, f"aspect ratio {da:.3g}, typeset {ra:.3g} (stretched)")
     for turns in range(1 if stretch else 4):
         a = da if turns % 2 == 0 else 1.0 / da

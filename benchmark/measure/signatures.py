@@ -216,6 +216,11 @@ def _number_line(m: Member, family: Sequence[Member]) -> str | None:
     return None if ticks >= 2 else f"{ticks} ticks across the line"
 
 
+# An axis is at least this share of the whole axes' extent: flat axes (3b1b draws
+# them 12 wide and 1.2 high) are axes, a stray tick-sized number line is not one.
+AXIS_MIN_SHARE = 0.05
+
+
 def _axes(m: Member, family: Sequence[Member]) -> str | None:
     size = float(np.ptp(np.concatenate([x.points[:, :2] for x in family if len(x.points)]),
                         axis=0).max()) if any(len(x.points) for x in family) else 0.0
@@ -226,7 +231,7 @@ def _axes(m: Member, family: Sequence[Member]) -> str | None:
         straight, ticks = _ticks_on(x, family)
         if straight:
             a, b = x.points[0, :2], x.points[-1, :2]
-            if np.hypot(*(b - a)) >= 0.2 * size:
+            if np.hypot(*(b - a)) >= AXIS_MIN_SHARE * size:
                 lines.append(((b - a) / np.hypot(*(b - a)), ticks))
     grid = _grid_lines(family) if "NumberPlane" in m.mro_names else 0
     for i in range(len(lines)):

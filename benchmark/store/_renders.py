@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # annotations only: reading a database never imports the sand
 __all__ = ["MEASURE_VERSION", "UNCACHED_STATUSES", "RenderCache", "RenderLookup",
            "measured_objects", "render_salt"]
 
-MEASURE_VERSION = 2  # 2: objects are verified (kind and content proven by geometry)
+MEASURE_VERSION = 3  # 2: objects are verified (kind and content proven by geometry);
+# 3: flat axes are axes (each axis at least 5 % of their extent, was 20 %); a block of
+# small glyphs is compared on a grid fine enough to show them
 UNCACHED_STATUSES = frozenset({Status.TIMEOUT, Status.MEMORY_EXCEEDED, Status.CRASHED})
 
 

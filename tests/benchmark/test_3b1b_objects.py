@@ -208,3 +208,44 @@ def test_a_straight_line_states_its_direction(ends, angle) -> None:
     params = object_params(0, objs, ["o1", "o2"])
     assert params.get("angle") == angle
     assert params["length"] == round(float(np.hypot(x1 - x0, y1 - y0)), 3)
+
+
+def test_a_stretched_circle_or_square_is_stated_as_an_ellipse_or_rectangle() -> None:
+    b = SnapBuilder()
+    b.add("Circle", (-6.0, -1.0, -4.0, 1.0))  # round
+    b.add("Circle", (-3.0, -0.2, -1.0, 0.2))  # squashed
+    b.add("Square", (0.0, 0.0, 1.0, 1.0))
+    b.add("Square", (2.0, 0.0, 2.5, 2.0))  # stretched upright
+    objs = b.objects()
+    ids = [f"o{i + 1}" for i in range(len(objs))]
+    assert [o.content for o in objs] == ["Circle", "Ellipse", "Square", "Rectangle"]
+    assert object_params(0, objs, ids) == {"radius": 1.0}
+    assert object_params(1, objs, ids) == {"width": 2.0, "height": 0.4}
+    assert object_params(3, objs, ids) == {"width": 0.5, "height": 2.0}
+
+
+def test_rows_of_touching_tex_parts_stay_rows_of_one_formula() -> None:
+    b = SnapBuilder()
+    g = b.add("VGroup")
+    for row, y in ((("1", "2"), 0.5), (("3", "4"), 0.0)):
+        for col, s in enumerate(row):
+            b.add("Tex", (col * 0.5, y, col * 0.5 + 0.3, y + 0.35), parent=g, tex_string=s)
+    objs = b.objects()
+    assert [(o.kind, o.content) for o in objs] == [("tex", "1 2 \\\\ 3 4")]
+
+
+def test_a_text_states_the_font_prepare_sets_it_in() -> None:
+    b = SnapBuilder()
+    b.add("TexText", (2.0, 2.0, 4.0, 2.5), tex_string="label")
+    objs = b.objects()
+    assert object_params(0, objs, ["o1"]) == {"font": "Latin Modern Roman"}
+
+
+def test_a_regular_polygon_drawn_stretched_states_its_width_and_height() -> None:
+    b = SnapBuilder()
+    b.add("RegularPolygon", (-6.0, -3.0, -4.0, -1.0))  # a square drawn upright: as drawn
+    b.add("RegularPolygon", (0.0, -2.0, 1.0, 2.0))  # four corners squeezed to 1 × 4
+    objs = b.objects()
+    ids = ["o1", "o2"]
+    assert object_params(0, objs, ids) == {"n": 4, "radius": 1.0}
+    assert object_params(1, objs, ids) == {"n": 4, "width": 1.0, "height": 4.0}

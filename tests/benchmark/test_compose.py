@@ -99,6 +99,40 @@ def test_a_multi_line_text_keeps_manimgl_line_spacing_and_is_verified():
     assert two.height > 2.5 * one.height  # two lines, with ManimGL's gap between them
 
 
+def test_a_formula_holding_dollar_math_is_typeset_in_text_mode_and_renders():
+    assert create_expr(ObjectSpec("t", "tex", "x^2"), {"t": "t"}).startswith("MathTex(")
+    mixed = ObjectSpec("m", "tex", "= $\\frac{1}{2}$ of $x$")
+    assert create_expr(mixed, {"m": "m"}).startswith("Tex(")
+    with Renderer(jobs=1) as r:
+        out = r.render(compose_scene(make_task([mixed]), {"m": Placement(0, 0)}))
+    assert out.status.value == "ok", out.error
+    assert [o.verified for o in out.objects] == [True]
+
+
+def test_a_text_in_a_stated_font_is_set_in_that_font_and_verified():
+    plain, latin = ObjectSpec("a", "text", "Concrete before abstract"), ObjectSpec(
+        "b", "text", "Concrete before abstract", {"font": "Latin Modern Roman"})
+    assert "font='Latin Modern Roman'" in create_expr(latin, {"b": "b"})
+    with Renderer(jobs=1) as r:
+        out = r.render(compose_scene(make_task([plain, latin]),
+                                     {"a": Placement(0, 2), "b": Placement(0, -2)}))
+    assert out.status.value == "ok", out.error
+    one, two = (Box(*o.box) for o in out.objects)
+    assert all(o.verified for o in out.objects)
+    # A serif face sets the same words narrower for their height than the default sans.
+    assert two.width / two.height < 0.9 * one.width / one.height
+
+
+def test_a_stretched_regular_polygon_fills_its_box_and_keeps_its_corners():
+    tall = ObjectSpec("p", "shape", "RegularPolygon", {"n": 3, "width": 1.5, "height": 3.0})
+    assert "stretch_to_fit_height(3.0)" in create_expr(tall, {"p": "p"})
+    with Renderer(jobs=1) as r:
+        out = r.render(compose_scene(make_task([tall]), {"p": Placement(1.0, 0.0)}))
+    (obj,) = out.objects
+    assert obj.verified and (obj.kind, obj.content) == ("shape", "RegularPolygon"), obj.reason
+    assert Box(*obj.box).iou(Box(0.25, -1.5, 1.75, 1.5)) > 0.97
+
+
 def test_given_objects_are_placed_exactly_on_their_box():
     with Renderer(jobs=1) as r:
         first = r.render(compose_scene(make_task([ObjectSpec("c", "shape", "Square")]),
@@ -129,6 +163,7 @@ def test_names_are_distinct_identifiers():
     (ObjectSpec("s", "shape", "Hexapod"), "unknown shape"),
     (ObjectSpec("m", "matrix", "", {"rows": "1 2"}), "params.rows"),
     (ObjectSpec("t", "tex", "x", {"color": "red; import os"}), "colour"),
+    (ObjectSpec("t", "text", "x", {"font": "Sans'); import os; ('"}), "font family"),
 ])
 def test_bad_specs_are_refused_with_a_reason(spec, problem):
     objs = [ObjectSpec("ax", "axes", ""), spec]
@@ -165,6 +200,23 @@ def test_fit_dependents_stretches_a_brace_onto_its_box():
         out = r.render(code)
     got = next(Box(*o.box) for o in out.objects if o.kind == "brace")
     assert got.iou(want) > 0.95
+
+
+@pytest.mark.parametrize("want", [Box(-0.12, -1.5, 0.12, 1.5), Box(-1.0, 0.4, 1.5, 0.63),
+                                  Box(-1.0, -0.5, 1.0, 0.9)], ids=["upright", "flat", "slant"])
+def test_fit_dependents_draws_an_arrow_through_its_box_with_its_tip_intact(want):
+    # The anchors sit level with each other: built on them, the arrow would be flat.
+    ends = [ObjectSpec("p", "shape", "Dot"), ObjectSpec("q", "shape", "Dot")]
+    arrow = ObjectSpec("a", "arrow", "", {"from": "p", "to": "q", "color": "RED"})
+    places = {"p": Placement(-4.0, 2.0), "q": Placement(4.0, 2.0),
+              "a": Placement.of_box(want)}
+    code = compose_scene(make_task([*ends, arrow]), places, fit_dependents=True)
+    assert "stretch_to_fit" not in code and "color=RED" in code
+    with Renderer(jobs=1) as r:
+        out = r.render(code)
+    got = [o for o in out.objects if o.kind == "arrow"]
+    assert len(got) == 1 and got[0].verified, [o.reason for o in out.objects]
+    assert Box(*got[0].box).iou(want) > 0.8
 
 
 def test_compose_writable_leaves_out_what_it_cannot_write_down_to_an_empty_scene():

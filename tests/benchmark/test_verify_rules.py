@@ -43,8 +43,13 @@ def only(renderer: Renderer, body: str):
     'self.add(Text("Hello there", font_size=20))',
     r'self.add(MathTex("a", "+", "b").set_color_by_gradient(RED, BLUE))',
     'self.add(Text("Colour", t2c={"Col": RED, "our": BLUE}))',
+    # Blocks of small glyphs: a four-line paragraph, a formula of five rows.
+    'self.add(Text("People with the\\ntime and know-how\\nto produce videos,\\n'
+    'interactives, etc.", font="Latin Modern Roman", line_spacing=1.25))',
+    r'self.add(MathTex(r"(2n + 1) \\ (2n + 1) (2n + 1) \\ (2n + 1) (2n + 1) (2n + 1) '
+    r'\\ \vdots \vdots \\ (2n + 1) (2n + 1) \dots (2n + 1) (2n + 1)"))',
 ], ids=["colour-scale", "quarter-turn", "half-turn", "big-text", "small-text", "gradient",
-        "t2c"])
+        "t2c", "paragraph", "rows"])
 def test_colour_scale_font_size_and_quarter_turns_are_tolerated(renderer, body):
     obj = only(renderer, body)
     assert obj.verified, obj.reason
@@ -54,14 +59,18 @@ def test_colour_scale_font_size_and_quarter_turns_are_tolerated(renderer, body):
     (r'self.add(MathTex(r"x^2 + y^2").stretch(1.6, 0))', "stretched"),
     (r'm = MathTex(r"x^2 + y^2 = z^2")' "\n" r'm.tex_string = r"x^2 + y^2 = w^2"'
      "\nself.add(m)", "does not draw"),
+    ('t = Text("People with the\\ntime and know-how\\nto produce videos")\n'
+     't.text = t.original_text = "People with the\\ntime and know-why\\nto produce movies"'
+     '\nself.add(t)',
+     "does not draw"),
     (r'm = MathTex(r"a + b + c + d")' "\n" "m[0][4:].set_opacity(0)\nself.add(m)",
      "does not draw"),
     ('t = Text("forty")\nt.text = "fifty"\nt.original_text = "fifty"\nself.add(t)',
      "does not draw 'fifty'"),
     (r'm = MathTex(r"\int x")' "\n" r'm.tex_environment = "align*}\\def\\int{x}\\begin{align*"'
      "\nself.add(m)", "typesets to nothing"),
-], ids=["non-uniform-stretch", "different-string", "glyphs-not-drawn", "overwritten-text",
-        "environment-injection"])
+], ids=["non-uniform-stretch", "different-string", "different-paragraph", "glyphs-not-drawn",
+        "overwritten-text", "environment-injection"])
 def test_a_stretch_another_string_or_missing_glyphs_are_rejected(renderer, body, why):
     obj = only(renderer, body)
     assert not obj.verified and why in obj.reason
@@ -79,6 +88,10 @@ def test_a_stretch_another_string_or_missing_glyphs_are_rejected(renderer, body,
     ("self.add(NumberLine())", True),
     ("self.add(Axes())", True),
     ("self.add(Axes().plot(lambda x: x ** 2 / 4))", True),
+    ("self.add(Axes(x_length=12, y_length=1.2, tips=False))", True),
+    ("self.add(Axes(x_length=6, y_length=60, tips=False))", True),
+    ("a = Axes(x_length=0.2, y_length=0.2)\na.add(Square(side_length=8))\nself.add(a)",
+     False),
     ("self.add(Brace(Line(LEFT, RIGHT)))", True),
     ("class Circle(Square):\n    pass\nself.add(Circle())", False),
     ("class Square(Rectangle):\n    pass\nself.add(Square(width=3, height=1))", False),

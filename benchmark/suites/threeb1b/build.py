@@ -57,10 +57,12 @@ from benchmark.suites.threeb1b.source import HELDOUT_SPLITS, SPLITS, SUITE, scra
 
 __all__ = ["BUILDER_VERSION", "PrepareOptions", "YieldReport", "prepare"]
 
-BUILDER_VERSION = "5"  # 2: context tasks (dev, test) beside the from-scratch ones;
+BUILDER_VERSION = "6"  # 2: context tasks (dev, test) beside the from-scratch ones;
 # 3: a regular polygon states its corners (n), a number line its numbers (x_range);
 # 4: a dev task equal to a test task (a stock scene in two videos) is dropped;
-# 5: a straight line states its direction (angle)
+# 5: a straight line states its direction (angle); 6: a text states its font, a
+# stretched circle or square is an ellipse or rectangle, a formula of several rows of
+# parts keeps its rows
 MIN_VISIBLE_PX = 20
 
 

@@ -23,10 +23,15 @@ from typing import Any
 
 from benchmark.suites.threeb1b.errors import PrepareError
 
-__all__ = ["EXTRACT_VERSION", "SceneRun", "extract_files", "gl_config", "manimgl_version"]
+__all__ = ["EXTRACT_VERSION", "TEXT_FONT", "SceneRun", "extract_files", "gl_config",
+           "manimgl_version"]
 
 EXTRACT_VERSION = 3  # bump when the driver's snapshots change
 ASSETS = Path(__file__).parent / "assets"
+# The font ManimGL's Text uses in prepare's runs (3b1b's own config asks for CMU Serif;
+# Latin Modern Roman, which TeX Live installs, is its OpenType twin and what LaTeX
+# typesets TexText in).
+TEXT_FONT = "Latin Modern Roman"
 DRIVER = Path(__file__).parent / "gl_driver.py"
 
 
@@ -83,7 +88,7 @@ def gl_config(workdir: Path, videos_root: Path) -> Path:
         "camera": {"resolution": "(960, 540)", "background_color": "#000000",
                    "fps": 30, "background_opacity": 1.0},
         "file_writer": {"saturation": 1.0},
-        "text": {"font": "Latin Modern Roman", "alignment": "CENTER"},
+        "text": {"font": TEXT_FONT, "alignment": "CENTER"},
         "tex": {"template": "default"},
         "embed": {"autoreload": False},
         "scene": {"show_animation_progress": False, "preview_while_skipping": False},

@@ -64,6 +64,10 @@ _SHAPE_NAME = {
 }
 # Shapes drawn as one straight segment: their ends give the direction the box cannot.
 STRAIGHT_LINES = frozenset({"Line", "DashedLine", "TangentLine", "Underline"})
+# A round or square shape drawn stretched (its box this far from square, as a log ratio)
+# is stated as what it then is: an ellipse, a rectangle.
+STRETCHED = 0.05
+_STRETCHED_NAME = {"Circle": "Ellipse", "Square": "Rectangle"}
 COLLAPSE_AT = 8  # a container with more small non-text parts than this is one object
 MIN_SIZE = 0.05  # scene units; smaller in both directions is not an object
 MIN_ALPHA = 0.05
@@ -210,7 +214,10 @@ def gl_objects(snap: Snapshot) -> list[GLObject]:
         if box is None:
             return []
         m = snap.members[i]
-        obj = GLObject(kind, m.cls, _content(snap, kind, m, family), box, family, i)
+        content = _content(snap, kind, m, family)
+        if kind == "shape" and content in _STRETCHED_NAME and _stretched(box):
+            content = _STRETCHED_NAME[content]
+        obj = GLObject(kind, m.cls, content, box, family, i)
         if kind == "arrow" or (kind == "shape" and m.cls in STRAIGHT_LINES):
             ends = _arrow_ends(snap, family)  # a straight line's ends as an arrow's
             if ends is not None:
@@ -241,6 +248,24 @@ def gl_objects(snap: Snapshot) -> list[GLObject]:
     return [o for r in snap.roots() for o in walk(r) if _keep(o)]
 
 
+def _stretched(box: tuple[float, float, float, float]) -> bool:
+    w, h = box[2] - box[0], box[3] - box[1]
+    return min(w, h) > 0 and abs(float(np.log(w / h))) > STRETCHED
+
+
+def _rows(objs: list[GLObject]) -> list[list[GLObject]]:
+    """Parts in reading order: rows (parts whose vertical extents overlap), top first,
+    each left to right."""
+    rows: list[list[GLObject]] = []
+    for o in sorted(objs, key=lambda o: -(o.box[1] + o.box[3])):
+        row = rows[-1] if rows else None
+        if row is not None and (o.box[1] + o.box[3]) / 2 > min(p.box[1] for p in row):
+            row.append(o)
+        else:
+            rows.append([o])
+    return [sorted(r, key=lambda o: o.box[0]) for r in rows]
+
+
 def _union(objs: list[GLObject]) -> tuple[float, float, float, float]:
     b = np.array([o.box for o in objs])
     return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
@@ -268,7 +293,8 @@ def _classify_group(snap: Snapshot, i: int, objs: list[GLObject],
         return objs
     family = _family(i, kids)
     if all(o.kind == "tex" for o in objs) and _touching(objs):
-        content = " ".join(o.content for o in sorted(objs, key=lambda o: o.box[0]))
+        # One line of LaTeX per row of parts: a grid of numbers stays a grid.
+        content = " \\\\ ".join(" ".join(o.content for o in row) for row in _rows(objs))
         return [GLObject("tex", snap.members[i].cls, content[:2000], _union(objs), family, i)]
     if len(objs) > COLLAPSE_AT and all(o.kind in ("shape", "other", "image") for o in objs):
         cls, _ = Counter(o.content for o in objs).most_common(1)[0]

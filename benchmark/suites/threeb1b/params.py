@@ -1,6 +1,7 @@
 """Params in the shared vocabulary (``benchmark.compose``) for a 3b1b object.
 
-What the measured geometry can state honestly: a shape's size (and a regular
+What the measured geometry can state honestly: the font prepare sets text in, a
+shape's size (a regular polygon drawn stretched: its width and height) (and a regular
 polygon's corners, a straight line's direction), an axes' or number line's
 length (and the range of the numbers a number line drew, when they are evenly
 spaced), which objects an arrow joins (the objects nearest its two ends),
@@ -13,7 +14,8 @@ from __future__ import annotations
 import itertools
 import math
 
-from benchmark.suites.threeb1b.objects import GLObject
+from benchmark.suites.threeb1b.extract import TEXT_FONT
+from benchmark.suites.threeb1b.objects import STRETCHED, GLObject
 
 __all__ = ["object_params"]
 
@@ -56,8 +58,13 @@ def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, obj
     x0, y0, x1, y1 = o.box
     w, h = x1 - x0, y1 - y0
     if o.kind == "shape":
-        if o.content == "RegularPolygon" and isinstance(o.params.get("n"), int):
-            return {"n": o.params["n"], "radius": _r(max(w, h) / 2)}
+        n = o.params.get("n") if o.content == "RegularPolygon" else 3
+        if o.content in ("RegularPolygon", "Triangle") and isinstance(n, int):
+            corners = {"n": n} if o.content == "RegularPolygon" else {}
+            if min(w, h) > 0 and abs(math.log(w / h / _upright_aspect(n))) > STRETCHED:
+                return {**corners, "width": _r(w), "height": _r(h)}  # drawn stretched
+            if corners:
+                return {**corners, "radius": _r(max(w, h) / 2)}
         if o.content in ("Circle", "Dot", "RegularPolygon", "Triangle", "Star"):
             return {"radius": _r(max(w, h) / 2)}
         if o.content == "Square":
@@ -67,6 +74,8 @@ def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, obj
         if o.content == "Line":
             return {"length": _r(math.hypot(w, h)), **_angle(o)}
         return {}
+    if o.kind == "text":
+        return {"font": TEXT_FONT}
     if o.kind == "axes":
         return {"x_length": _r(w), "y_length": _r(h)}
     if o.kind == "number_line":
@@ -82,6 +91,15 @@ def object_params(i: int, objs: list[GLObject], ids: list[str]) -> dict[str, obj
     if o.kind == "brace":
         return _brace(i, o, objs, ids)
     return {}
+
+
+def _upright_aspect(n: int) -> float:
+    """Width over height of a regular n-gon as both libraries draw it (a corner at the
+    top when n is odd, on the right when n is even)."""
+    start = math.pi / 2 if n % 2 else 0.0
+    xs = [math.cos(start + 2 * math.pi * k / n) for k in range(n)]
+    ys = [math.sin(start + 2 * math.pi * k / n) for k in range(n)]
+    return (max(xs) - min(xs)) / (max(ys) - min(ys))
 
 
 def _angle(o: GLObject) -> dict[str, object]:
