@@ -124,6 +124,10 @@ def print_report(r: YieldReport, out: Path) -> None:
     w(f"  videos matched         {r.videos_matched:>6}  ({methods}); "
       f"{r.unmatched_captions} caption videos without code\n")
     w(f"  code files             {r.files:>6}\n")
+    if r.stand_ins:
+        libs = ", ".join(f"{k} {v}" for k, v in r.stand_ins.items())
+        w(f"    imported with stand-ins for missing libraries ({libs}); a scene that "
+          "uses one fails as import_error\n")
     w(f"  scenes tried           {r.scenes_tried:>6}  ok {r.scenes_ok}, with snapshots "
       f"{r.scenes_with_snapshots}\n")
     for k, v in sorted(r.scene_failures.items(), key=lambda kv: -kv[1]):

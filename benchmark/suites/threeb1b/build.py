@@ -89,6 +89,7 @@ class YieldReport:
     match_methods: dict[str, int] = field(default_factory=dict)
     unmatched_captions: int = 0
     files: int = 0
+    stand_ins: dict[str, int] = field(default_factory=dict)  # library → files without it
     scenes_tried: int = 0
     scenes_ok: int = 0
     scene_failures: dict[str, int] = field(default_factory=dict)
@@ -261,6 +262,9 @@ def _extract(opts: PrepareOptions, files: list[str], glenv: ManimGLEnv | None,
     report.scenes_tried = len(runs)
     report.scenes_ok = statuses.get("ok", 0)
     report.scene_failures = {k: v for k, v in sorted(statuses.items()) if k != "ok"}
+    lacking = Counter(lib for _, libs in sorted({(r.file, r.stand_ins) for r in runs})
+                      for lib in libs)
+    report.stand_ins = dict(sorted(lacking.items()))
     report.scenes_with_snapshots = sum(1 for r in runs if r.snapshots)
     report.snapshots = sum(r.snapshots for r in runs)
     return runs

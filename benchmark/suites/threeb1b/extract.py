@@ -47,6 +47,7 @@ class SceneRun:
     seconds: float
     line: int
     frames: Path | None
+    stand_ins: tuple[str, ...] = ()  # libraries the file was imported without
 
 
 def manimgl_version() -> str | None:
@@ -121,8 +122,13 @@ def _read_results(folder: Path, rel: str) -> list[SceneRun]:
                              snapshots=int(d.get("snapshots") or 0),
                              seconds=float(d.get("seconds") or 0.0),
                              line=int(d.get("line") or 0),
-                             frames=frames if frames.is_file() else None))
+                             frames=frames if frames.is_file() else None,
+                             stand_ins=tuple(str(x) for x in d.get("stand_ins") or ())))
     return runs
+
+
+def _import_failed(runs: list[SceneRun]) -> bool:
+    return len(runs) == 1 and runs[0].scene == "*" and runs[0].status == "import_error"
 
 
 def _run_file(videos_root: Path, rel: str, cache_dir: Path, config: Path,
@@ -131,7 +137,11 @@ def _run_file(videos_root: Path, rel: str, cache_dir: Path, config: Path,
               scene_timeouts: dict[str, float] | None = None) -> list[SceneRun]:
     folder = cache_dir / _file_key(videos_root, rel, gl_frames, tag)
     if (folder / "DONE").is_file():
-        return _read_results(folder, rel)
+        runs = _read_results(folder, rel)
+        if not _import_failed(runs):
+            return runs
+        # A file that failed to import is tried again: that depends on the environment
+        # (a library installed since, or a stand-in the driver can now give it).
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)

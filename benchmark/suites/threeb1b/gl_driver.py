@@ -18,6 +18,10 @@ child (the imports are paid once per file), which
 * stops at the first wait whose camera is rotated (a 3D scene) or after
   ``--max-waits`` waits.
 
+A file that imports a library this environment lacks (or that breaks on import)
+is imported again with a stand-in for it (:mod:`gl_driver_standin`): its other
+scenes run, and one that uses the library fails as an ``import_error``.
+
 Per scene it writes ``OUT/<Scene>.jmw`` (frames) and appends one JSON line to
 ``OUT/results.jsonl`` with the status and error, so a killed driver keeps what
 it finished.
@@ -45,8 +49,10 @@ from typing import Any
 import gl_driver_encode
 from gl_driver_encode import Encoder
 from gl_driver_patch import patch
+from gl_driver_standin import StandIns, missing_library
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "runtime"
+MAX_STAND_INS = 8  # libraries a file may lack before its import counts as failed
 
 
 def runtime_module(name: str) -> types.ModuleType:
@@ -303,8 +309,9 @@ def main(argv: list[str]) -> int:
     results = out_dir / "results.jsonl"
 
     def record(scene: str, res: dict[str, Any]) -> None:
+        extra = {"stand_ins": stand_ins.names} if stand_ins.names else {}
         with open(results, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"scene": scene, **res}) + "\n")
+            fh.write(json.dumps({"scene": scene, **res, **extra}) + "\n")
 
     os.environ["PYGLET_HEADLESS"] = "1"
     os.chdir(out_dir)
@@ -312,12 +319,22 @@ def main(argv: list[str]) -> int:
     sys.path[:0] = [str(root), str((root / args.file).parent)]
 
     t0 = time.perf_counter()
+    stand_ins = StandIns()
     try:
         import manimlib
 
         patch(manimlib)
         module_name = args.file[:-3].replace("/", ".").replace("\\", ".")
-        module = importlib.import_module(module_name)
+        while True:
+            try:
+                module = importlib.import_module(module_name)
+                break
+            except ImportError as exc:  # a library the file needs only for some scenes?
+                library = missing_library(exc, root)
+                if library is None or library in stand_ins.names or \
+                        len(stand_ins.names) >= MAX_STAND_INS:
+                    raise
+                stand_ins.add(library)
     except BaseException as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
         record("*", {"status": "import_error" if not isinstance(exc, SyntaxError)
