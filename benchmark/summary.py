@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from benchmark.scoring import Summary
     from benchmark.store import Store
 
-__all__ = ["RunSummary", "load_summary", "print_summary", "sampling_summary", "summary_json"]
+__all__ = ["RunSummary", "load_summary", "print_summary", "sampling_summary", "summary_json",
+           "written_summary"]
 
 FAMILY_METRICS = ("miou", "rel_acc", "adherence@0.5", "rendered")
 
@@ -58,6 +59,42 @@ def unwritable_summary(rs: RunSummary) -> dict[str, int] | None:
     if any(isinstance(t, list) for t in targets):
         out["targets"] = sum(len(t) for t in targets if isinstance(t, list))
     return out
+
+
+def written_summary(rs: RunSummary) -> dict[str, Any] | None:
+    """For a run that says which targets it could not write (the composed ``oracle``):
+    the mean padded IoU, object by object, over the targets it did write — how faithfully
+    the shared composer draws a layout it is given, the figure a composed ceiling is read
+    by.  ``None`` for other runs, or when the run's suite has changed since."""
+    if not any(isinstance(r.generation.get("unwritable_targets"), list) for r in rs.results):
+        return None
+    from benchmark.core.geometry import padded_iou
+    from benchmark.scoring import match_objects
+    from benchmark.suites import SuiteError, load_suite
+
+    rec = rs.record
+    try:
+        suite = load_suite(rec.suite_source or rec.suite, rec.split, limit=rec.limit)
+    except (SuiteError, OSError, ValueError):
+        return None
+    if suite.hash != rec.suite_hash:
+        return None
+    tasks = {t.id: t for t in suite.tasks}
+    ious: list[float] = []
+    for r in rs.results:
+        task = tasks.get(r.task_id)
+        left_out = r.generation.get("unwritable_targets")
+        if task is None or not isinstance(left_out, list):
+            continue
+        ref = list(task.reference.layout)
+        drawn = [o for o in r.objects if o.visible]
+        matched = match_objects(ref, drawn if r.status == "ok" else [])
+        ious += [0.0 if m is None else padded_iou(p.box, drawn[m].box)
+                 for p, m in zip(ref, matched, strict=True)
+                 if p.id not in task.given_ids and p.id not in left_out]
+    if not ious:
+        return None
+    return {"targets": len(ious), "miou": sum(ious) / len(ious)}
 
 
 def sampling_summary(rs: RunSummary) -> dict[str, Any] | None:
@@ -122,6 +159,9 @@ def summary_json(rs: RunSummary, store: Store, detail: bool = False) -> dict[str
     unwritable = unwritable_summary(rs)
     if unwritable is not None:
         out["unwritable"] = unwritable
+    written = written_summary(rs)
+    if written is not None:
+        out["written"] = written
     if detail:
         def group(g: dict[str, Any]) -> dict[str, Any]:
             return {k: {m: {"mean": v.mean, "ci": [v.lo, v.hi], "n": v.n}
@@ -183,6 +223,10 @@ def print_summary(rs: RunSummary, store: Store) -> None:
                    else "")
         out.write(f"  left out   {unwritable['objects']} objects in {unwritable['tasks']} tasks "
                   f"that the composer cannot write{targets} (not drawn: scored as misses)\n")
+    written = written_summary(rs)
+    if written is not None:
+        out.write(f"  written    miou {written['miou']:.3f} over the {written['targets']} "
+                  "targets it wrote (how faithfully the composer draws their boxes)\n")
     mode = rec.sandbox_mode + (f" ({rec.sandbox_note})" if rec.sandbox_note else "")
     out.write(f"  sandbox    {mode}\n")
     origin = _origin_line(rec.origin)

@@ -95,6 +95,7 @@ def test_oracle_ceiling_on_the_targets_the_composer_can_write(oracle):
     unwritable: dict[str, int] = {}
     for split, pairs in oracle.items():
         unwritable[split] = 0
+        before = len(ious)
         for task, row in pairs:
             assert row.status == "ok", (task.id, row.error)
             meta = row.generation
@@ -107,6 +108,13 @@ def test_oracle_ceiling_on_the_targets_the_composer_can_write(oracle):
             assert all(o.verified for o in row.objects), (task.id, row.objects)
             got = per_object(task, row)
             ious += [got[i][0] for i in targets if i not in bad]
+        # The run's own summary reports the same figure (`written`).
+        written = SUMMARIES[("oracle", split)].get("written")
+        mine = ious[before:]
+        assert (written is None) == (not mine), split
+        if mine:
+            assert written["targets"] == len(mine)
+            assert written["miou"] == pytest.approx(_mean(mine), abs=1e-9)
     print(f"\noracle ceiling: miou {_mean(ious):.3f} over {len(ious)} writable targets; "
           f"unwritable targets per split {unwritable}")
     assert _mean(ious) >= CEILING
