@@ -44,6 +44,9 @@ class NeverRuns(InteractiveScene):
         self.wait()
 """
 
+WORKING_LIBRARY_PART_MISSING = OWN_MODULE_MISSING.replace(
+    "_2099.no_such_helper import helper", "numpy.no_such_part import helper")
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
@@ -52,8 +55,9 @@ def runs(tmp_path_factory):
     (root / "_2099" / "third").mkdir()
     (root / "_2099" / "third" / "scenes.py").write_text(WITH_LIBRARY)
     (root / "_2099" / "third" / "broken.py").write_text(OWN_MODULE_MISSING)
+    (root / "_2099" / "third" / "numpy_part.py").write_text(WORKING_LIBRARY_PART_MISSING)
     cache = root.parent / "cache"
-    files = ["_2099/third/scenes.py", "_2099/third/broken.py"]
+    files = ["_2099/third/scenes.py", "_2099/third/broken.py", "_2099/third/numpy_part.py"]
     return {(r.file, r.scene): r for r in extract_files(
         root, files, cache, jobs=1, scene_timeout=SCENE_TIMEOUT)}
 
@@ -74,3 +78,9 @@ def test_a_missing_module_of_the_checkout_itself_gets_no_stand_in(runs):
     (only,) = [r for (f, _), r in runs.items() if f == "_2099/third/broken.py"]
     assert (only.scene, only.status) == ("*", "import_error")
     assert "no_such_helper" in only.error and only.stand_ins == ()
+
+
+def test_a_library_already_working_here_is_never_replaced(runs):
+    (only,) = [r for (f, _), r in runs.items() if f == "_2099/third/numpy_part.py"]
+    assert (only.scene, only.status, only.stand_ins) == ("*", "import_error", ())
+    assert "numpy.no_such_part" in only.error

@@ -325,12 +325,13 @@ def main(argv: list[str]) -> int:
 
         patch(manimlib)
         module_name = args.file[:-3].replace("/", ".").replace("\\", ".")
+        loaded = frozenset(k.split(".")[0] for k in list(sys.modules))
         while True:
             try:
                 module = importlib.import_module(module_name)
                 break
             except ImportError as exc:  # a library the file needs only for some scenes?
-                library = missing_library(exc, root)
+                library = missing_library(exc, root, loaded)
                 if library is None or library in stand_ins.names or \
                         len(stand_ins.names) >= MAX_STAND_INS:
                     raise

@@ -89,17 +89,19 @@ class StandIns(importlib.abc.MetaPathFinder):
         return importlib.machinery.ModuleSpec(fullname, _Loader(), is_package=True)
 
 
-def missing_library(exc: BaseException, root: Path) -> str | None:
+def missing_library(exc: BaseException, root: Path, loaded: frozenset[str]) -> str | None:
     """The third-party library whose import failed, when ``exc`` is an import failure
     that started outside ManimGL and the checkout: the module Python could not find,
     or the installed package the traceback entered first (a library that is there but
-    breaks on import).  ``None`` when it is not one a stand-in may replace."""
+    breaks on import).  ``None`` when it is not one a stand-in may replace: ManimGL, the
+    standard library, the checkout's own modules, or a library already working here
+    (in ``loaded``, the top-level names imported before the file: numpy, …)."""
     if not isinstance(exc, ImportError):
         return None
     name = (exc.name or "").split(".")[0] if isinstance(exc, ModuleNotFoundError) else ""
     if not name:
         name = _first_package(exc)
-    if not name or name == "manimlib" or name in sys.stdlib_module_names:
+    if not name or name == "manimlib" or name in sys.stdlib_module_names or name in loaded:
         return None
     if (root / name).exists() or (root / f"{name}.py").exists():
         return None  # the checkout's own module
