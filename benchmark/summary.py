@@ -11,10 +11,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from benchmark.cliargs import CliError
+from benchmark.core.geometry import padded_iou
 from benchmark.core.paths import DEFAULT_DB
-from benchmark.scoring import HEADLINE, SCORING_VERSION, ScoredRow, scoring_version, summarize
+from benchmark.scoring import (
+    HEADLINE,
+    SCORING_VERSION,
+    ScoredRow,
+    match_objects,
+    scoring_version,
+    summarize,
+)
 from benchmark.scoring.aggregate import PASS_METRICS, pass_key, pass_ks
 from benchmark.store import StoreError
+from benchmark.suites import SuiteError, load_suite
 
 if TYPE_CHECKING:
     from benchmark.results import RunRecord, TaskResult
@@ -68,10 +77,6 @@ def written_summary(rs: RunSummary) -> dict[str, Any] | None:
     by.  ``None`` for other runs, or when the run's suite has changed since."""
     if not any(isinstance(r.generation.get("unwritable_targets"), list) for r in rs.results):
         return None
-    from benchmark.core.geometry import padded_iou
-    from benchmark.scoring import match_objects
-    from benchmark.suites import SuiteError, load_suite
-
     rec = rs.record
     try:
         suite = load_suite(rec.suite_source or rec.suite, rec.split, limit=rec.limit)
